@@ -1,0 +1,277 @@
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth_response.h"
+#include "log_escape.h"
+
+/* The answer is a flat object; anything deeper than this is not it. */
+#define JSON_DEPTH 16
+
+static json_object *parse_strict(const char *body, size_t len)
+{
+	json_tokener *tok;
+	json_object *obj;
+
+	if (len == 0 || len > K6_BODY_MAX)
+		return NULL;
+	tok = json_tokener_new_ex(JSON_DEPTH);
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	/* The whole body must be the one value: no trailing bytes, no NUL. */
+	if (obj != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+			    json_tokener_get_parse_end(tok) != len)) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+/*
+ * json-c keeps only the last of duplicate keys and silently saturates
+ * integers beyond 64 bits, so the text of the top-level object is read once
+ * more: count how often a key occurs and keep its value's raw text.  The
+ * body has already been validated as JSON, which keeps this walk simple.
+ */
+struct raw_member {
+	const char *key;
+	unsigned count;
+	const char *value;
+	size_t value_len;
+};
+
+/* Skip a JSON string starting at s[i] == '"'; return the index after it. */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	return i + 1;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode the key s[start..end) (without quotes) into buf; false if it does
+ * not fit, which means it is none of the keys looked for.  Only escapes of
+ * ASCII matter here: any other byte cannot be part of a key we look for.
+ */
+static bool decode_key(const char *s, size_t start, size_t end, char *buf, size_t buflen)
+{
+	size_t o = 0;
+	size_t i;
+
+	for (i = start; i < end; i++) {
+		char c = s[i];
+
+		if (c == '\\') {
+			if (++i >= end)
+				return false;
+			if (s[i] == 'u') {
+				int v = 0;
+				int k;
+
+				if (i + 4 >= end)
+					return false;
+				for (k = 1; k <= 4; k++) {
+					int h = hex_value(s[i + (size_t)k]);
+					if (h < 0)
+						return false;
+					v = v * 16 + h;
+				}
+				if (v == 0 || v > 0x7f)
+					return false;
+				c = (char)v;
+				i += 4;
+			} else {
+				c = s[i];
+			}
+		}
+		if (o + 1 >= buflen)
+			return false;
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return true;
+}
+
+static void scan_top_level(const char *s, size_t len, struct raw_member *m, size_t nm)
+{
+	size_t depth = 0;
+	bool expect_key = false;
+	size_t i = 0;
+
+	while (i < len) {
+		char c = s[i];
+
+		if (c == '"') {
+			size_t end = skip_string(s, len, i);
+
+			if (depth == 1 && expect_key) {
+				char key[32];
+				size_t k;
+				size_t v;
+
+				expect_key = false;
+				if (!decode_key(s, i + 1, end - 1, key, sizeof(key)))
+					goto next;
+				for (k = 0; k < nm; k++) {
+					if (strcmp(key, m[k].key) != 0)
+						continue;
+					/* Past the ':' and blanks is the value. */
+					v = end;
+					while (v < len && (is_blank(s[v]) || s[v] == ':'))
+						v++;
+					m[k].count++;
+					m[k].value = s + v;
+					while (v < len && !is_blank(s[v]) && s[v] != ',' && s[v] != '}')
+						v++;
+					m[k].value_len = (size_t)(s + v - m[k].value);
+				}
+			}
+		next:
+			i = end;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			depth++;
+			expect_key = c == '{' && depth == 1;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		} else if (c == ',' && depth == 1) {
+			expect_key = true;
+		}
+		i++;
+	}
+}
+
+/* Exactly a positive JSON integer that fits int64: [1-9][0-9]*. */
+static bool raw_positive_int64(const char *s, size_t len, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (len == 0 || s[0] < '1' || s[0] > '9')
+		return false;
+	for (i = 0; i < len; i++) {
+		int d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		d = s[i] - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_auth_result *out,
+				      const char **why)
+{
+	struct raw_member members[] = {
+		{ "stack_id", 0, NULL, 0 },
+		{ "default_project_id", 0, NULL, 0 },
+	};
+	int64_t values[2];
+	json_object *root;
+	enum k6_status st = K6_UNAVAILABLE;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	if (len > K6_BODY_MAX) {
+		*why = "body too large";
+		return K6_UNAVAILABLE;
+	}
+	root = parse_strict(body, len);
+	if (root == NULL) {
+		*why = len == 0 ? "empty body" : "body is not valid JSON";
+		return K6_UNAVAILABLE;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		*why = "body is not a JSON object";
+		goto out;
+	}
+
+	scan_top_level(body, len, members, 2);
+	for (k = 0; k < 2; k++) {
+		json_object *v = NULL;
+
+		if (!json_object_object_get_ex(root, members[k].key, &v) || members[k].count == 0) {
+			*why = k == 0 ? "stack_id missing" : "default_project_id missing";
+			goto out;
+		}
+		if (members[k].count > 1) {
+			*why = k == 0 ? "stack_id given more than once"
+				      : "default_project_id given more than once";
+			goto out;
+		}
+		if (!json_object_is_type(v, json_type_int)) {
+			*why = k == 0 ? "stack_id is not an integer" : "default_project_id is not an integer";
+			goto out;
+		}
+		if (!raw_positive_int64(members[k].value, members[k].value_len, &values[k])) {
+			*why = k == 0 ? "stack_id is not a positive 64-bit integer"
+				      : "default_project_id is not a positive 64-bit integer";
+			goto out;
+		}
+	}
+	out->stack_id = values[0];
+	out->default_project_id = values[1];
+	st = K6_OK;
+out:
+	json_object_put(root);
+	return st;
+}
+
+static const char *member_string(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void k6_error_response_describe(const char *body, size_t len, char *out, size_t outlen)
+{
+	json_object *root = parse_strict(body, len);
+	json_object *error;
+	const char *code;
+	const char *message;
+	char raw[512];
+
+	out[0] = '\0';
+	if (root == NULL)
+		return;
+	if (json_object_object_get_ex(root, "error", &error) &&
+	    json_object_is_type(error, json_type_object)) {
+		code = member_string(error, "code");
+		message = member_string(error, "message");
+		snprintf(raw, sizeof(raw), "%s%s%s", code != NULL ? code : "",
+			 code != NULL && message != NULL ? ": " : "", message != NULL ? message : "");
+		k6_escape_str(out, outlen, raw, true);
+	}
+	json_object_put(root);
+}

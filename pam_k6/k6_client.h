@@ -1,0 +1,31 @@
+/*
+ * The one HTTPS request pam_k6 makes: GET {api_url}/cloud/v6/auth.
+ * libcurl only; no PAM types.
+ */
+#ifndef K6_CLIENT_H
+#define K6_CLIENT_H
+
+#include "auth_response.h"
+#include "k6_status.h"
+#include "options.h"
+
+struct k6_outcome {
+	enum k6_status status;
+	long http_status;              /* 0 when no answer arrived */
+	double seconds;                /* time the request took */
+	struct k6_auth_result result;  /* set when status is K6_OK */
+	char reason[K6_REASON_MAX];    /* escaped for the log; never the token */
+};
+
+/* Receives detail lines for the debug log; never given a secret. */
+typedef void (*k6_debug_fn)(void *ctx, const char *line);
+
+/*
+ * Ask the API whether token may use o->stack_url.  The token must have
+ * passed k6_token_screen().  Every copy made of it here is wiped before it
+ * is freed.  debug may be NULL.  Returns out->status.
+ */
+enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
+				  struct k6_outcome *out, k6_debug_fn debug, void *ctx);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * Module options: one table of keys, one setter.  The setter serves module
+ * arguments now and a configuration file later; a source that comes later
+ * overrides an earlier one simply by being applied last.
+ */
+#ifndef K6_OPTIONS_H
+#define K6_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "k6_status.h"
+
+#define K6_DEFAULT_PROMPT "k6 API token: "
+#define K6_DEFAULT_TIMEOUT_MS 10000L
+#define K6_DEFAULT_CONNECT_TIMEOUT_MS 5000L
+/* Well under sshd's LoginGraceTime (120 s) even with a slow resolver. */
+#define K6_MAX_TIMEOUT_MS 60000L
+
+enum k6_ip_resolve {
+	K6_IP_ANY,
+	K6_IP_V4,
+	K6_IP_V6,
+};
+
+struct k6_options {
+	char *stack_url;     /* normalised */
+	char *api_url;       /* normalised */
+	char *ca_file;
+	char *ca_path;
+	char *pinned_pubkey;
+	char *proxy;         /* NULL: no proxy, whatever the environment says */
+	char *prompt;
+	long timeout_ms;
+	long connect_timeout_ms;
+	enum k6_ip_resolve ip_resolve;
+	bool try_first_pass;
+	bool use_first_pass;
+	bool allow_root;
+	bool export_token;
+	bool nodelay;
+	bool debug;
+	unsigned long seen;  /* keys set by the source being applied */
+};
+
+/* Defaults; every pointer NULL except what has a default. */
+enum k6_status k6_options_init(struct k6_options *o);
+
+/* Free every string; the struct may be initialised again. */
+void k6_options_free(struct k6_options *o);
+
+/*
+ * Apply one "key=value" or "flag" item.  A key repeated within one source,
+ * an unknown key, a flag given a value or a value missing are errors.
+ * Returns K6_OK, K6_CONFIG (with an explanation naming the key in err) or
+ * K6_NOMEM.
+ */
+enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err, size_t errlen);
+
+/* Start a new source: its keys may override the previous source's. */
+void k6_options_new_source(struct k6_options *o);
+
+/* Apply module arguments, then check the result as a whole. */
+enum k6_status k6_options_from_args(struct k6_options *o, int argc, const char **argv, char *err,
+				    size_t errlen);
+
+/* Checks across keys, and required keys; run after the last source. */
+enum k6_status k6_options_check(const struct k6_options *o, char *err, size_t errlen);
+
+/* Parse "10", "2.5", "0.25" seconds into milliseconds; false if malformed. */
+bool k6_parse_seconds(const char *s, long *ms);
+
+#endif

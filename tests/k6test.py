@@ -1,0 +1,276 @@
+"""Shared pieces of pam_k6's end-to-end tests.
+
+Real libpam runs the freshly built module: tests/pam_driver is a small PAM
+application, pam_wrapper points it at a private service folder (nothing in
+/etc/pam.d is read or written) and shows pam_syslog lines on stderr,
+nss_wrapper gives it a private set of users.  The API is the stand-in in
+stand_in.py, serving HTTPS on 127.0.0.1 with a CA made for the run.
+"""
+
+import ctypes
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from stand_in import StandIn  # noqa: E402
+
+SRCDIR = os.environ.get("K6_TEST_SRCDIR", os.path.dirname(HERE))
+MODULE = os.environ.get("K6_TEST_MODULE", os.path.join(SRCDIR, ".libs", "pam_k6.so"))
+DRIVER = os.environ.get("K6_TEST_DRIVER", os.path.join(SRCDIR, "tests", "pam_driver"))
+VERSION = os.environ.get("K6_TEST_VERSION", "")
+
+PAM_SUCCESS = 0
+PAM_SERVICE_ERR = 3
+PAM_SYSTEM_ERR = 4
+PAM_BUF_ERR = 5
+PAM_AUTH_ERR = 7
+PAM_AUTHINFO_UNAVAIL = 9
+PAM_USER_UNKNOWN = 10
+PAM_CONV_ERR = 19
+PAM_INCOMPLETE = 31
+
+SKIP = 77
+
+# Users that exist for the module under test (nss_wrapper).
+PASSWD = """\
+root:x:0:0:root:/root:/bin/sh
+alice:x:1000:1000:Alice:/home/alice:/bin/sh
+bob:x:1001:1001:Bob:/home/bob:/bin/sh
+carol:x:1002:1002:Carol:/home/carol:/bin/sh
+"""
+GROUP = """\
+root:x:0:
+alice:x:1000:
+bob:x:1001:
+carol:x:1002:
+loadtest:x:2000:alice,bob
+"""
+
+PRELOADS = ("libpam_wrapper.so", "libnss_wrapper.so")
+PAM_WRAPPER_MODULES = "/usr/lib/%s/pam_wrapper" % (
+    subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True).stdout.strip()
+    if shutil.which("gcc") else "")
+
+
+def skip_unless_ready():
+    """Exit 77 (automake's "skipped") when the test tools are missing."""
+    missing = []
+    for lib in PRELOADS:
+        try:
+            ctypes.CDLL(lib)
+        except OSError:
+            missing.append(lib)
+    if not shutil.which("openssl"):
+        missing.append("openssl")
+    for path in (MODULE, DRIVER):
+        if not os.path.exists(path):
+            missing.append(path)
+    if missing:
+        sys.stderr.write("SKIP: missing %s (install libpam-wrapper libnss-wrapper openssl;"
+                         " run through make check)\n" % ", ".join(missing))
+        sys.exit(SKIP)
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class Pki:
+    """Throw-away certificate authorities and server certificates."""
+
+    def __init__(self, directory):
+        self.dir = directory
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def ca(self, name):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", name + ".key", "-out", name + ".pem", "-days", "2",
+                "-subj", "/CN=pam_k6 test CA %s" % name,
+                "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=self.dir)
+        return self.path(name + ".pem")
+
+    def server(self, name, ca, hosts=("IP:127.0.0.1", "DNS:localhost", "DNS:api.k6.io")):
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name,
+                cwd=self.dir)
+        with open(self.path(name + ".ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+                    "subjectAltName=%s\n" % ",".join(hosts))
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+                "-CAcreateserial", "-days", "2", "-extfile", name + ".ext",
+                "-out", name + ".pem", cwd=self.dir)
+        return self.path(name + ".pem"), self.path(name + ".key")
+
+
+class Result:
+    """What one run of the driver showed."""
+
+    def __init__(self, stdout, stderr, returncode):
+        self.stdout = stdout
+        self.stderr = stderr
+        self.returncode = returncode
+        self.codes = []      # [(operation, code)]
+        self.prompts = []    # [(style, text)]
+        self.errors = []     # PAM_ERROR_MSG texts
+        self.infos = []
+        self.env = {}
+        self.delays = []     # fail delays requested, in microseconds
+        for line in stdout.splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind in ("authenticate", "setcred", "start"):
+                self.codes.append((kind, int(rest.split()[0])))
+            elif kind.startswith("prompt_"):
+                self.prompts.append((kind[len("prompt_"):], unquote(rest)))
+            elif kind == "error":
+                self.errors.append(unquote(rest))
+            elif kind == "info":
+                self.infos.append(unquote(rest))
+            elif kind == "env":
+                name, _, value = rest.partition("=")
+                self.env[name] = value
+            elif kind == "fail_delay":
+                self.delays.append(int(rest.split()[1]))
+        # pam_wrapper's rendering of pam_syslog: "... - SYSLOG(5): text"
+        self.logs = [(int(m.group(1)), m.group(2))
+                     for m in re.finditer(r"SYSLOG\((\d+)\): (.*)", stderr)]
+
+    @property
+    def auth(self):
+        for op, code in self.codes:
+            if op == "authenticate":
+                return code
+        return None
+
+    def k6_env(self):
+        return {k: v for k, v in self.env.items() if k.startswith("K6_")}
+
+    def log_text(self):
+        return "\n".join(text for _, text in self.logs)
+
+    def outcome_lines(self):
+        return [text for _, text in self.logs if text.startswith("auth ")]
+
+
+def unquote(s):
+    s = s.strip()
+    if s.startswith('"') and s.endswith('"'):
+        s = s[1:-1]
+    return re.sub(r"\\x([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), s)
+
+
+def token_pieces(token, width=8):
+    """Every 8-byte piece of a secret: none may appear in a log."""
+    if len(token) <= width:
+        return {token} if token else set()
+    return {token[i:i + width] for i in range(len(token) - width + 1)}
+
+
+class PamTestCase(unittest.TestCase):
+    """One stand-in and one private PAM world for a whole test class."""
+
+    GOOD = "k6good0123456789abcdef0123456789"
+    OTHER_STACK = "k6other123456789abcdef0123456789"
+    STACK = "https://alpha.grafana.net"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="pam_k6-test.")
+        cls.pki = Pki(cls.tmp)
+        cls.ca = cls.pki.ca("ca")
+        cls.cert, cls.key = cls.pki.server("server", "ca")
+        cls.services = os.path.join(cls.tmp, "pam.d")
+        os.mkdir(cls.services)
+        # libpam falls back to "other" for a missing service: deny, as a host would.
+        with open(os.path.join(cls.services, "other"), "w") as f:
+            f.write("auth required pam_deny.so\naccount required pam_deny.so\n")
+        for name, text in (("passwd", PASSWD), ("group", GROUP)):
+            with open(os.path.join(cls.tmp, name), "w") as f:
+                f.write(text)
+        cls.api = StandIn(cls.cert, cls.key).start()
+        cls.api.add_account(cls.GOOD, cls.STACK, 12345, 67890)
+        cls.api.add_account(cls.OTHER_STACK, "https://beta.grafana.net", 222, 333)
+        cls.secrets = {cls.GOOD, cls.OTHER_STACK}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.api.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.api.take_requests()
+
+    def base_args(self):
+        """Module arguments that point at the stand-in."""
+        return ["stack_url=alpha", "api_url=" + self.api.url, "ca_file=" + self.ca,
+                "nodelay", "timeout=5", "connect_timeout=2"]
+
+    def service(self, lines, name="k6test"):
+        """Write a service file; lines are full pam.d lines."""
+        with open(os.path.join(self.services, name), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return name
+
+    def module_line(self, args=None, control="required", extra=()):
+        args = self.base_args() if args is None else args
+        return " ".join(["auth", control, MODULE] + list(args) + list(extra))
+
+    def run_driver(self, service, user="alice", answers=(), options=(), env=None,
+                   secrets=(), timeout=60):
+        argv = [DRIVER]
+        for answer in answers:
+            argv += ["-a", answer]
+        argv += list(options) + [service, user]
+        run_env = dict(os.environ)
+        run_env.update({
+            "LD_PRELOAD": ":".join(PRELOADS),
+            "PAM_WRAPPER": "1",
+            "PAM_WRAPPER_SERVICE_DIR": self.services,
+            # 2 shows every pam_syslog line; 3 would also trace item values.
+            "PAM_WRAPPER_DEBUGLEVEL": "2",
+            "NSS_WRAPPER_PASSWD": os.path.join(self.tmp, "passwd"),
+            "NSS_WRAPPER_GROUP": os.path.join(self.tmp, "group"),
+        })
+        run_env.update(env or {})
+        proc = subprocess.run(argv, capture_output=True, timeout=timeout, env=run_env)
+        result = Result(proc.stdout.decode("utf-8", "replace"),
+                        proc.stderr.decode("utf-8", "replace"), proc.returncode)
+        self.assert_no_secret_in_logs(result, set(secrets) | self.secrets)
+        return result
+
+    def authenticate(self, answers=(), args=None, user="alice", extra=(), **kw):
+        """Run a one-module service: the usual shape of a test."""
+        name = self.service([self.module_line(args, extra=extra)])
+        return self.run_driver(name, user=user, answers=answers, **kw)
+
+    def assert_no_secret_in_logs(self, result, secrets):
+        logs = result.log_text()
+        for secret in secrets:
+            for piece in token_pieces(secret):
+                if piece in logs:
+                    self.fail("a piece of a secret (%r) reached the log:\n%s" % (piece, logs))
+
+    def assert_outcome(self, result, label, *fragments):
+        """Exactly one outcome line, with the verdict and every fragment."""
+        lines = result.outcome_lines()
+        self.assertEqual(len(lines), 1, "want one outcome line, got:\n%s" % result.stderr)
+        self.assertTrue(lines[0].startswith("auth %s:" % label),
+                        "outcome %r is not %r" % (lines[0], label))
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+        return lines[0]
+
+
+def main():
+    skip_unless_ready()
+    unittest.main(verbosity=2)

@@ -1,0 +1,282 @@
+/*
+ * A small PAM application for the end-to-end tests: it runs real libpam
+ * (normally under pam_wrapper, which points it at the tests' service
+ * folder), answers prompts from the command line and prints, one per line,
+ * what the conversation showed, each PAM result and the PAM environment.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#define ANSWERS_MAX 16
+
+struct script {
+	const char *mode; /* answer, fail, null, again */
+	char *answers[ANSWERS_MAX];
+	int n;
+	int next;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: pam_driver [options] SERVICE USER\n"
+		"  -a TEXT  answer the next hidden prompt (\\r \\n \\t \\b \\\\ \\xHH decoded)\n"
+		"  -A FILE  answer the next hidden prompt with FILE's contents\n"
+		"  -c MODE  conversation: answer (default), fail, null, again\n"
+		"  -r HOST  set PAM_RHOST      -t TTY  set PAM_TTY\n"
+		"  -s       pam_setcred(PAM_ESTABLISH_CRED) after a success\n"
+		"  -u       before -s, remove the K6_CLOUD_* variables\n"
+		"  -n N     authenticate N times, a handle each\n"
+		"  -q       pass PAM_SILENT\n");
+	exit(2);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static char *unescape(const char *s)
+{
+	char *out = malloc(strlen(s) + 1);
+	char *o = out;
+
+	if (out == NULL)
+		exit(3);
+	while (*s != '\0') {
+		if (*s != '\\' || s[1] == '\0') {
+			*o++ = *s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'r': *o++ = '\r'; break;
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'b': *o++ = '\b'; break;
+		case '\\': *o++ = '\\'; break;
+		case 'x':
+			if (hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+				*o++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+				s += 2;
+				break;
+			}
+			/* fall through */
+		default:
+			*o++ = '\\';
+			*o++ = *s;
+		}
+		s++;
+	}
+	*o = '\0';
+	return out;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "pam_driver: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	buf = malloc((size_t)len + 1);
+	if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len)
+		exit(3);
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Print text from the module on one line, control characters escaped. */
+static void print_text(const char *kind, const char *text)
+{
+	const unsigned char *p;
+
+	printf("%s \"", kind);
+	for (p = (const unsigned char *)(text != NULL ? text : ""); *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+	printf("\"\n");
+}
+
+static int converse(int n, const struct pam_message **msg, struct pam_response **resp,
+		    void *appdata)
+{
+	struct script *sc = appdata;
+	struct pam_response *r;
+	int i;
+
+	if (strcmp(sc->mode, "fail") == 0)
+		return PAM_CONV_ERR;
+	if (strcmp(sc->mode, "again") == 0)
+		return PAM_CONV_AGAIN;
+	if (strcmp(sc->mode, "null") == 0) {
+		*resp = NULL;
+		return PAM_SUCCESS;
+	}
+	r = calloc((size_t)n, sizeof(*r));
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+		case PAM_PROMPT_ECHO_ON:
+			print_text(msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ? "prompt_echo_off"
+									    : "prompt_echo_on",
+				   msg[i]->msg);
+			r[i].resp = strdup(sc->next < sc->n ? sc->answers[sc->next++] : "");
+			break;
+		case PAM_ERROR_MSG:
+			print_text("error", msg[i]->msg);
+			break;
+		case PAM_TEXT_INFO:
+			print_text("info", msg[i]->msg);
+			break;
+		default:
+			break;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+/*
+ * libpam calls this instead of sleeping after a failure: the tests see the
+ * delay the modules asked for and do not wait for it.
+ */
+static void fail_delay(int status, unsigned int usec, void *appdata)
+{
+	(void)appdata;
+	if (usec > 0)
+		printf("fail_delay %d %u\n", status, usec);
+}
+
+static void print_env(pam_handle_t *pamh)
+{
+	char **env = pam_getenvlist(pamh);
+	char **e;
+
+	if (env == NULL)
+		return;
+	for (e = env; *e != NULL; e++) {
+		printf("env %s\n", *e);
+		free(*e);
+	}
+	free(env);
+}
+
+static void unset_k6_env(pam_handle_t *pamh)
+{
+	static const char *const names[] = { "K6_CLOUD_STACK_ID", "K6_CLOUD_PROJECT_ID",
+					     "K6_CLOUD_STACK_URL", "K6_CLOUD_HOST_V6",
+					     "K6_CLOUD_TOKEN" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		pam_putenv(pamh, names[i]);
+}
+
+int main(int argc, char **argv)
+{
+	struct script sc = { "answer", { NULL }, 0, 0 };
+	const char *rhost = NULL;
+	const char *tty = NULL;
+	bool setcred = false;
+	bool unset = false;
+	int flags = 0;
+	long rounds = 1;
+	long round;
+	int failures = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "a:A:c:r:t:sun:q")) != -1) {
+		switch (opt) {
+		case 'a':
+		case 'A':
+			if (sc.n == ANSWERS_MAX)
+				usage();
+			sc.answers[sc.n++] = opt == 'a' ? unescape(optarg) : slurp(optarg);
+			break;
+		case 'c':
+			sc.mode = optarg;
+			break;
+		case 'r':
+			rhost = optarg;
+			break;
+		case 't':
+			tty = optarg;
+			break;
+		case 's':
+			setcred = true;
+			break;
+		case 'u':
+			unset = true;
+			break;
+		case 'n':
+			rounds = strtol(optarg, NULL, 10);
+			break;
+		case 'q':
+			flags |= (int)PAM_SILENT;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 2 || rounds < 1)
+		usage();
+
+	for (round = 0; round < rounds; round++) {
+		struct pam_conv conv = { converse, &sc };
+		pam_handle_t *pamh = NULL;
+		int rc;
+
+		sc.next = 0;
+		rc = pam_start(argv[optind], argv[optind + 1], &conv, &pamh);
+		if (rc != PAM_SUCCESS) {
+			printf("start %d %s\n", rc, pam_strerror(NULL, rc));
+			return 1;
+		}
+		pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)fail_delay);
+		if (rhost != NULL)
+			pam_set_item(pamh, PAM_RHOST, rhost);
+		if (tty != NULL)
+			pam_set_item(pamh, PAM_TTY, tty);
+		rc = pam_authenticate(pamh, flags);
+		printf("authenticate %d %s\n", rc, pam_strerror(pamh, rc));
+		if (rc != PAM_SUCCESS)
+			failures++;
+		if (rc == PAM_SUCCESS && setcred) {
+			if (unset)
+				unset_k6_env(pamh);
+			rc = pam_setcred(pamh, (int)PAM_ESTABLISH_CRED | flags);
+			printf("setcred %d %s\n", rc, pam_strerror(pamh, rc));
+		}
+		print_env(pamh);
+		pam_end(pamh, rc);
+		fflush(stdout);
+	}
+	for (opt = 0; opt < sc.n; opt++)
+		free(sc.answers[opt]);
+	return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,37 @@
+#!/bin/sh
+# The man page renders without warnings, and every option the module knows is
+# documented in the man page and in the README's option table.
+set -u
+srcdir=${K6_TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+man=$srcdir/man/pam_k6.8
+readme=$srcdir/README.md
+status=0
+
+if command -v groff >/dev/null 2>&1; then
+	out=$(groff -man -ww -z "$man" 2>&1)
+	if [ -n "$out" ]; then
+		echo "groff warns about $man:"
+		echo "$out"
+		status=1
+	fi
+else
+	echo "groff missing: rendering not checked (install groff-base)"
+	exit 77
+fi
+
+keys=$(sed -n -e 's/^	{ "\([a-z_]*\)", set_.*/\1/p' -e 's/^	FLAG(\([a-z_]*\)),/\1/p' \
+	"$srcdir/pam_k6/options.c")
+[ -n "$keys" ] || { echo "no options found in options.c"; exit 1; }
+for key in $keys; do
+	grep -q "^\.BI\{0,1\}R\{0,1\} $key\(=\| \|$\)" "$man" ||
+		grep -q "^\.BR $key=" "$man" || {
+		echo "man page: option $key is not documented"
+		status=1
+	}
+	grep -q "^| \`$key[=\`]" "$readme" || grep -q "^| .*\`$key\`" "$readme" || {
+		echo "README: option $key is missing from the option table"
+		status=1
+	}
+done
+echo "checked: $(echo $keys | wc -w) options"
+exit $status

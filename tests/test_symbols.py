@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""The built module exports pam_sm_authenticate and pam_sm_setcred, nothing else,
+and loads with every symbol resolved."""
+
+import ctypes
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from k6test import MODULE, SKIP  # noqa: E402
+
+WANTED = {"pam_sm_authenticate", "pam_sm_setcred"}
+
+
+class Symbols(unittest.TestCase):
+    def test_exports_only_pam_sm(self):
+        out = subprocess.run(["nm", "-D", "--defined-only", MODULE], check=True,
+                             capture_output=True, text=True).stdout
+        exported = {fields[-1] for fields in (line.split() for line in out.splitlines())
+                    if len(fields) >= 3 and fields[1] in "TtDdBbRrVvWwi"}
+        self.assertEqual(exported, WANTED)
+
+    def test_loads_now_and_finds_entry_points(self):
+        lib = ctypes.CDLL(MODULE, mode=os.RTLD_NOW | os.RTLD_LOCAL)
+        for name in WANTED:
+            self.assertTrue(hasattr(lib, name), name)
+        self.assertFalse(hasattr(lib, "k6_client_validate"))
+
+    def test_linked_nodelete(self):
+        out = subprocess.run(["readelf", "-d", MODULE], check=True, capture_output=True,
+                             text=True).stdout
+        self.assertIn("NODELETE", out)
+
+
+if __name__ == "__main__":
+    if not os.path.exists(MODULE):
+        sys.stderr.write("SKIP: %s not built\n" % MODULE)
+        sys.exit(SKIP)
+    unittest.main(verbosity=2)

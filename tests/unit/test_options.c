@@ -1,0 +1,234 @@
+/* Option parsing: every key, good and bad values, duplicates, precedence. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "options.h"
+
+static enum k6_status parse(struct k6_options *o, const char **argv, int argc, char *err,
+			    size_t errlen)
+{
+	assert_int_equal(k6_options_init(o), K6_OK);
+	return k6_options_from_args(o, argc, argv, err, errlen);
+}
+
+static void test_defaults(void **state)
+{
+	const char *argv[] = { "stack_url=alpha" };
+	struct k6_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&o, argv, 1, err, sizeof(err)), K6_OK);
+	assert_string_equal(o.stack_url, "https://alpha.grafana.net");
+	assert_string_equal(o.api_url, "https://api.k6.io");
+	assert_string_equal(o.prompt, "k6 API token: ");
+	assert_int_equal(o.timeout_ms, 10000);
+	assert_int_equal(o.connect_timeout_ms, 5000);
+	assert_int_equal(o.ip_resolve, K6_IP_ANY);
+	assert_null(o.ca_file);
+	assert_null(o.ca_path);
+	assert_null(o.proxy);
+	assert_null(o.pinned_pubkey);
+	assert_false(o.try_first_pass || o.use_first_pass || o.allow_root || o.export_token ||
+		     o.nodelay || o.debug);
+	k6_options_free(&o);
+}
+
+static void test_every_key(void **state)
+{
+	const char *argv[] = {
+		"stack_url=https://Beta.Grafana.NET/",
+		"api_url=https://127.0.0.1:8443/",
+		"ca_file=/etc/ssl/test-ca.pem",
+		"ca_path=/etc/ssl/certs",
+		"pinned_pubkey=sha256//AAAA;sha256//BBBB",
+		"proxy=http://proxy.example:3128",
+		"timeout=2.5",
+		"connect_timeout=0.25",
+		"ip_resolve=ipv6",
+		"prompt=k6 token: ",
+		"try_first_pass",
+		"allow_root",
+		"export_token",
+		"nodelay",
+		"debug",
+	};
+	struct k6_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&o, argv, sizeof(argv) / sizeof(argv[0]), err, sizeof(err)), K6_OK);
+	assert_string_equal(o.stack_url, "https://beta.grafana.net");
+	assert_string_equal(o.api_url, "https://127.0.0.1:8443");
+	assert_string_equal(o.ca_file, "/etc/ssl/test-ca.pem");
+	assert_string_equal(o.ca_path, "/etc/ssl/certs");
+	assert_string_equal(o.pinned_pubkey, "sha256//AAAA;sha256//BBBB");
+	assert_string_equal(o.proxy, "http://proxy.example:3128");
+	assert_int_equal(o.timeout_ms, 2500);
+	assert_int_equal(o.connect_timeout_ms, 250);
+	assert_int_equal(o.ip_resolve, K6_IP_V6);
+	assert_string_equal(o.prompt, "k6 token: ");
+	assert_true(o.try_first_pass && o.allow_root && o.export_token && o.nodelay && o.debug);
+	assert_false(o.use_first_pass);
+	k6_options_free(&o);
+}
+
+static void test_bad_arguments(void **state)
+{
+	static const struct {
+		const char *arg;
+		const char *err_has; /* the key must be named */
+	} cases[] = {
+		{ "bogus", "'bogus'" },
+		{ "bogus=1", "'bogus'" },
+		{ "Stack_url=alpha", "'Stack_url'" },
+		{ "=alpha", "unknown option" },
+		{ "stack_url", "'stack_url' needs a value" },
+		{ "stack_url=", "'stack_url' needs a value" },
+		{ "stack_url=alpha beta", "'stack_url'" },
+		{ "stack_url=ftp://alpha", "'stack_url'" },
+		{ "api_url=http://api.k6.io", "'api_url'" },
+		{ "api_url=file:///etc/passwd", "'api_url'" },
+		{ "api_url=https://u:p@api.k6.io", "'api_url'" },
+		{ "api_url=https://api.k6.io /x", "'api_url'" },
+		{ "ca_file=relative.pem", "'ca_file'" },
+		{ "ca_path=certs", "'ca_path'" },
+		{ "pinned_pubkey=abc", "'pinned_pubkey'" },
+		{ "proxy=proxy.example:3128", "'proxy'" },
+		{ "proxy=http://a b", "'proxy'" },
+		{ "timeout=0", "'timeout'" },
+		{ "timeout=0.000", "'timeout'" },
+		{ "timeout=-1", "'timeout'" },
+		{ "timeout=61", "'timeout'" },
+		{ "timeout=60.001", "'timeout'" },
+		{ "timeout=1e3", "'timeout'" },
+		{ "timeout=1.", "'timeout'" },
+		{ ".5", "unknown option" },
+		{ "timeout=.5", "'timeout'" },
+		{ "timeout=1.2345", "'timeout'" },
+		{ "timeout= 1", "'timeout'" },
+		{ "timeout=10s", "'timeout'" },
+		{ "timeout=99999999999999999999", "'timeout'" },
+		{ "connect_timeout=abc", "'connect_timeout'" },
+		{ "ip_resolve=IPv4", "'ip_resolve'" },
+		{ "ip_resolve=both", "'ip_resolve'" },
+		{ "prompt=a\nb", "'prompt'" },
+		{ "debug=1", "'debug' takes no value" },
+		{ "nodelay=yes", "'nodelay' takes no value" },
+		{ "a_very_long_option_name_that_is_not_known_at_all", "unknown option" },
+		{ "bo\ngus", "'bo\\x0agus'" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "stack_url=alpha", cases[i].arg };
+		struct k6_options o;
+		char err[256] = "";
+		/* "stack_url..." cases replace the first argument. */
+		int first = strncmp(cases[i].arg, "stack_url", 9) == 0 ? 1 : 0;
+		enum k6_status st = parse(&o, argv + first, 2 - first, err, sizeof(err));
+
+		if (st != K6_CONFIG)
+			fail_msg("\"%s\": status %d, want K6_CONFIG", cases[i].arg, st);
+		if (strstr(err, cases[i].err_has) == NULL)
+			fail_msg("\"%s\": error \"%s\" lacks \"%s\"", cases[i].arg, err,
+				 cases[i].err_has);
+		k6_options_free(&o);
+	}
+}
+
+static void test_duplicates_and_conflicts(void **state)
+{
+	static const struct {
+		const char *argv[3];
+		int argc;
+		const char *err_has;
+	} cases[] = {
+		{ { "stack_url=alpha", "stack_url=beta" }, 2, "'stack_url' given more than once" },
+		{ { "stack_url=alpha", "debug", "debug" }, 3, "'debug' given more than once" },
+		{ { "stack_url=alpha", "timeout=1", "timeout=2" }, 3, "'timeout' given more than once" },
+		{ { "stack_url=alpha", "try_first_pass", "use_first_pass" }, 3, "exclude each other" },
+		{ { "debug", "nodelay" }, 2, "'stack_url' is required" },
+		{ { NULL }, 0, "'stack_url' is required" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct k6_options o;
+		char err[256] = "";
+		const char **argv = (const char **)cases[i].argv;
+
+		assert_int_equal(parse(&o, argv, cases[i].argc, err, sizeof(err)), K6_CONFIG);
+		if (strstr(err, cases[i].err_has) == NULL)
+			fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, err, cases[i].err_has);
+		k6_options_free(&o);
+	}
+}
+
+static void test_later_source_overrides(void **state)
+{
+	struct k6_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(k6_options_init(&o), K6_OK);
+	assert_int_equal(k6_options_set(&o, "stack_url=alpha", err, sizeof(err)), K6_OK);
+	assert_int_equal(k6_options_set(&o, "timeout=3", err, sizeof(err)), K6_OK);
+	k6_options_new_source(&o);
+	assert_int_equal(k6_options_set(&o, "stack_url=beta", err, sizeof(err)), K6_OK);
+	assert_string_equal(o.stack_url, "https://beta.grafana.net");
+	assert_int_equal(o.timeout_ms, 3000);
+	assert_int_equal(k6_options_set(&o, "stack_url=gamma", err, sizeof(err)), K6_CONFIG);
+	k6_options_free(&o);
+}
+
+static void test_seconds(void **state)
+{
+	static const struct {
+		const char *in;
+		long ms; /* -1: malformed */
+	} cases[] = {
+		{ "10", 10000 }, { "2.5", 2500 }, { "0.001", 1 }, { "0.5", 500 }, { "60", 60000 },
+		{ "60.000", 60000 }, { "1.25", 1250 }, { "0", 0 }, { "", -1 }, { ".", -1 },
+		{ "1.", -1 }, { ".1", -1 }, { "1.0001", -1 }, { "+1", -1 }, { "-1", -1 },
+		{ "1,5", -1 }, { "12345", -1 }, { "1 ", -1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long ms = -42;
+		bool ok = k6_parse_seconds(cases[i].in, &ms);
+
+		if (cases[i].ms < 0) {
+			if (ok)
+				fail_msg("\"%s\": accepted as %ld ms", cases[i].in, ms);
+		} else if (!ok || ms != cases[i].ms) {
+			fail_msg("\"%s\": got %s %ld, want %ld", cases[i].in, ok ? "ok" : "refused", ms,
+				 cases[i].ms);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_duplicates_and_conflicts),
+		cmocka_unit_test(test_later_source_overrides),
+		cmocka_unit_test(test_seconds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
