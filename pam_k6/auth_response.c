@@ -144,7 +144,8 @@ static void scan_top_level(const char *s, size_t len, struct raw_member *m, size
 						v++;
 					m[k].count++;
 					m[k].value = s + v;
-					while (v < len && !is_blank(s[v]) && s[v] != ',' && s[v] != '}')
+					while (v < len && !is_blank(s[v]) && s[v] != ',' &&
+					       s[v] != '}')
 						v++;
 					m[k].value_len = (size_t)(s + v - m[k].value);
 				}
@@ -223,17 +224,18 @@ enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_au
 			goto out;
 		}
 		if (members[k].count > 1) {
-			*why = k == 0 ? "stack_id given more than once"
-				      : "default_project_id given more than once";
+			*why = k == 0 ? "stack_id given more than once" :
+					"default_project_id given more than once";
 			goto out;
 		}
 		if (!json_object_is_type(v, json_type_int)) {
-			*why = k == 0 ? "stack_id is not an integer" : "default_project_id is not an integer";
+			*why = k == 0 ? "stack_id is not an integer" :
+					"default_project_id is not an integer";
 			goto out;
 		}
 		if (!raw_positive_int64(members[k].value, members[k].value_len, &values[k])) {
-			*why = k == 0 ? "stack_id is not a positive 64-bit integer"
-				      : "default_project_id is not a positive 64-bit integer";
+			*why = k == 0 ? "stack_id is not a positive 64-bit integer" :
+					"default_project_id is not a positive 64-bit integer";
 			goto out;
 		}
 	}
@@ -258,19 +260,19 @@ void k6_error_response_describe(const char *body, size_t len, char *out, size_t 
 {
 	json_object *root = parse_strict(body, len);
 	json_object *error;
-	const char *code;
-	const char *message;
-	char raw[512];
 
 	out[0] = '\0';
 	if (root == NULL)
 		return;
 	if (json_object_object_get_ex(root, "error", &error) &&
 	    json_object_is_type(error, json_type_object)) {
-		code = member_string(error, "code");
-		message = member_string(error, "message");
+		const char *code = member_string(error, "code");
+		const char *message = member_string(error, "message");
+		char raw[512];
+
 		snprintf(raw, sizeof(raw), "%s%s%s", code != NULL ? code : "",
-			 code != NULL && message != NULL ? ": " : "", message != NULL ? message : "");
+			 code != NULL && message != NULL ? ": " : "",
+			 message != NULL ? message : "");
 		k6_escape_str(out, outlen, raw, true);
 	}
 	json_object_put(root);

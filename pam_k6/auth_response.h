@@ -11,7 +11,7 @@
 #include "k6_status.h"
 
 /* Bodies larger than this are refused while they are being received. */
-#define K6_BODY_MAX (64 * 1024)
+#define K6_BODY_MAX ((size_t)64 * 1024)
 
 struct k6_auth_result {
 	int64_t stack_id;

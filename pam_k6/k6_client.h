@@ -11,10 +11,10 @@
 
 struct k6_outcome {
 	enum k6_status status;
-	long http_status;              /* 0 when no answer arrived */
-	double seconds;                /* time the request took */
-	struct k6_auth_result result;  /* set when status is K6_OK */
-	char reason[K6_REASON_MAX];    /* escaped for the log; never the token */
+	long http_status;             /* 0 when no answer arrived */
+	double seconds;               /* time the request took */
+	struct k6_auth_result result; /* set when status is K6_OK */
+	char reason[K6_REASON_MAX];   /* escaped for the log; never the token */
 };
 
 /* Receives detail lines for the debug log; never given a secret. */

@@ -16,8 +16,8 @@ typedef enum k6_status (*setter)(struct k6_options *o, const char *value, const 
 
 struct key {
 	const char *name;
-	setter set;          /* NULL for a flag */
-	size_t flag_offset;  /* where a flag's bool lives */
+	setter set;         /* NULL for a flag */
+	size_t flag_offset; /* where a flag's bool lives */
 };
 
 static bool printable(const char *s, bool allow_space)
@@ -88,8 +88,7 @@ static enum k6_status set_ca_path(struct k6_options *o, const char *value, const
 	return set_path(&o->ca_path, value, why);
 }
 
-static enum k6_status set_pinned_pubkey(struct k6_options *o, const char *value,
-					const char **why)
+static enum k6_status set_pinned_pubkey(struct k6_options *o, const char *value, const char **why)
 {
 	if (strncmp(value, "sha256//", 8) != 0 && value[0] != '/') {
 		*why = "must be sha256//HASH[;sha256//HASH...] or an absolute path";
@@ -141,8 +140,7 @@ static enum k6_status set_timeout(struct k6_options *o, const char *value, const
 	return set_ms(&o->timeout_ms, value, why);
 }
 
-static enum k6_status set_connect_timeout(struct k6_options *o, const char *value,
-					  const char **why)
+static enum k6_status set_connect_timeout(struct k6_options *o, const char *value, const char **why)
 {
 	return set_ms(&o->connect_timeout_ms, value, why);
 }
@@ -162,7 +160,10 @@ static enum k6_status set_ip_resolve(struct k6_options *o, const char *value, co
 	return K6_OK;
 }
 
-#define FLAG(name) { #name, NULL, offsetof(struct k6_options, name) }
+#define FLAG(name)                                             \
+	{                                                      \
+#name, NULL, offsetof(struct k6_options, name) \
+	}
 
 static const struct key keys[] = {
 	{ "stack_url", set_stack_url, 0 },
@@ -294,7 +295,8 @@ enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err,
 	}
 	st = keys[i].set(o, eq + 1, &why);
 	if (st == K6_CONFIG)
-		snprintf(err, errlen, "option '%s': value %s", name, why != NULL ? why : "is invalid");
+		snprintf(err, errlen, "option '%s': value %s", name,
+			 why != NULL ? why : "is invalid");
 	else if (st == K6_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	return st;
@@ -307,7 +309,8 @@ enum k6_status k6_options_check(const struct k6_options *o, char *err, size_t er
 		return K6_CONFIG;
 	}
 	if (o->try_first_pass && o->use_first_pass) {
-		snprintf(err, errlen, "options 'try_first_pass' and 'use_first_pass' exclude each other");
+		snprintf(err, errlen,
+			 "options 'try_first_pass' and 'use_first_pass' exclude each other");
 		return K6_CONFIG;
 	}
 	return K6_OK;

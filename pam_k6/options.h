@@ -24,12 +24,12 @@ enum k6_ip_resolve {
 };
 
 struct k6_options {
-	char *stack_url;     /* normalised */
-	char *api_url;       /* normalised */
+	char *stack_url; /* normalised */
+	char *api_url;   /* normalised */
 	char *ca_file;
 	char *ca_path;
 	char *pinned_pubkey;
-	char *proxy;         /* NULL: no proxy, whatever the environment says */
+	char *proxy; /* NULL: no proxy, whatever the environment says */
 	char *prompt;
 	long timeout_ms;
 	long connect_timeout_ms;
@@ -40,7 +40,7 @@ struct k6_options {
 	bool export_token;
 	bool nodelay;
 	bool debug;
-	unsigned long seen;  /* keys set by the source being applied */
+	unsigned long seen; /* keys set by the source being applied */
 };
 
 /* Defaults; every pointer NULL except what has a default. */

@@ -151,7 +151,8 @@ static void log_outcome(pam_handle_t *pamh, enum k6_status st, const struct who 
 		   status_label(st), w->user, w->rhost[0] != '\0' ? " rhost=" : "", w->rhost,
 		   w->tty[0] != '\0' ? " tty=" : "", w->tty,
 		   o->stack_url != NULL ? o->stack_url : "-", ids, time,
-		   has_reason ? " reason=\"" : "", has_reason ? reason : "", has_reason ? "\"" : "");
+		   has_reason ? " reason=\"" : "", has_reason ? reason : "",
+		   has_reason ? "\"" : "");
 }
 
 static void log_debug(void *ctx, const char *line)
@@ -159,8 +160,8 @@ static void log_debug(void *ctx, const char *line)
 	pam_syslog(ctx, LOG_DEBUG, "%s", line);
 }
 
-static enum k6_status check_user(pam_handle_t *pamh, const struct k6_options *o,
-				 const char *user, const char **why)
+static enum k6_status check_user(pam_handle_t *pamh, const struct k6_options *o, const char *user,
+				 const char **why)
 {
 	const struct passwd *pw = pam_modutil_getpwnam(pamh, user);
 
@@ -277,19 +278,17 @@ static enum k6_status env_build(const struct k6_options *o, const char *token,
 static int env_put(pam_handle_t *pamh, const struct k6_env *e)
 {
 	size_t i;
-	int rc;
 
 	for (i = 0; i < e->n; i++) {
-		rc = pam_putenv(pamh, e->vars[i]);
+		int rc = pam_putenv(pamh, e->vars[i]);
 		if (rc != PAM_SUCCESS)
 			return rc;
 	}
 	return PAM_SUCCESS;
 }
 
-static enum k6_status env_export(pam_handle_t *pamh, const struct k6_options *o,
-				 const char *token, const struct k6_auth_result *r,
-				 const char **why)
+static enum k6_status env_export(pam_handle_t *pamh, const struct k6_options *o, const char *token,
+				 const struct k6_auth_result *r, const char **why)
 {
 	struct k6_env *e = NULL;
 	enum k6_status st = env_build(o, token, r, &e);
@@ -313,17 +312,21 @@ static enum k6_status env_export(pam_handle_t *pamh, const struct k6_options *o,
 static void log_options(pam_handle_t *pamh, const struct k6_options *o)
 {
 	static const char *const resolve[] = { "any", "ipv4", "ipv6" };
+	const char *first_pass = "no";
 
+	if (o->use_first_pass)
+		first_pass = "use";
+	else if (o->try_first_pass)
+		first_pass = "try";
 	pam_syslog(pamh, LOG_DEBUG,
-		   "options: stack_url=%s api_url=%s ca_file=%s ca_path=%s pinned_pubkey=%s proxy=%s "
-		   "timeout=%ldms connect_timeout=%ldms ip_resolve=%s first_pass=%s allow_root=%d "
-		   "export_token=%d nodelay=%d",
+		   "options: stack_url=%s api_url=%s ca_file=%s ca_path=%s pinned_pubkey=%s "
+		   "proxy=%s timeout=%ldms connect_timeout=%ldms ip_resolve=%s first_pass=%s "
+		   "allow_root=%d export_token=%d nodelay=%d",
 		   o->stack_url, o->api_url, o->ca_file != NULL ? o->ca_file : "(system)",
 		   o->ca_path != NULL ? o->ca_path : "(system)",
 		   o->pinned_pubkey != NULL ? "set" : "none", o->proxy != NULL ? "set" : "none",
-		   o->timeout_ms, o->connect_timeout_ms, resolve[o->ip_resolve],
-		   o->use_first_pass ? "use" : o->try_first_pass ? "try" : "no", o->allow_root,
-		   o->export_token, o->nodelay);
+		   o->timeout_ms, o->connect_timeout_ms, resolve[o->ip_resolve], first_pass,
+		   o->allow_root, o->export_token, o->nodelay);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)

@@ -14,9 +14,9 @@
 
 struct url_parts {
 	bool has_scheme;
-	bool https;         /* else http */
+	bool https; /* else http */
 	bool has_userinfo;
-	bool has_query;     /* a '?' or '#' follows the path */
+	bool has_query; /* a '?' or '#' follows the path */
 	bool ipv6;
 	char host[HOST_MAX + 1];
 	unsigned long port; /* 0 when absent */
@@ -26,7 +26,9 @@ struct url_parts {
 
 static char lower(char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c + ('a' - 'A'));
+	return c;
 }
 
 static bool is_alnum(char c)
@@ -241,12 +243,13 @@ enum k6_status k6_stack_url_normalise(const char *in, char **out, const char **w
 	/* k6's rule: a bare slug is a stack on grafana.net. */
 	if (!u.has_scheme && !u.ipv6 && strchr(u.host, '.') == NULL) {
 		static const char suffix[] = ".grafana.net";
+		size_t hlen = strlen(u.host);
 
-		if (strlen(u.host) + sizeof(suffix) > sizeof(u.host)) {
+		if (hlen + sizeof(suffix) > sizeof(u.host)) {
 			*why = "has a host name that is too long";
 			return K6_CONFIG;
 		}
-		strcat(u.host, suffix);
+		memcpy(u.host + hlen, suffix, sizeof(suffix));
 	}
 	return build(&u, false, out);
 }

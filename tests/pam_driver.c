@@ -64,11 +64,21 @@ static char *unescape(const char *s)
 		}
 		s++;
 		switch (*s) {
-		case 'r': *o++ = '\r'; break;
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
-		case 'b': *o++ = '\b'; break;
-		case '\\': *o++ = '\\'; break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
 		case 'x':
 			if (hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
 				*o++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
@@ -142,8 +152,8 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 		switch (msg[i]->msg_style) {
 		case PAM_PROMPT_ECHO_OFF:
 		case PAM_PROMPT_ECHO_ON:
-			print_text(msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ? "prompt_echo_off"
-									    : "prompt_echo_on",
+			print_text(msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ? "prompt_echo_off" :
+									      "prompt_echo_on",
 				   msg[i]->msg);
 			r[i].resp = strdup(sc->next < sc->n ? sc->answers[sc->next++] : "");
 			break;

@@ -29,8 +29,10 @@ static void run(const struct body_case *cases, size_t n)
 
 		if (cases[i].stack_id != 0) {
 			if (st != K6_OK)
-				fail_msg("%s: refused (%s)", cases[i].body, why != NULL ? why : "?");
-			if (r.stack_id != cases[i].stack_id || r.default_project_id != cases[i].project_id)
+				fail_msg("%s: refused (%s)", cases[i].body,
+					 why != NULL ? why : "?");
+			if (r.stack_id != cases[i].stack_id ||
+			    r.default_project_id != cases[i].project_id)
 				fail_msg("%s: got %lld/%lld", cases[i].body, (long long)r.stack_id,
 					 (long long)r.default_project_id);
 		} else {
@@ -53,10 +55,12 @@ static void test_good(void **state)
 		{ "{\"stack_id\":9223372036854775807,\"default_project_id\":9223372036854775806}",
 		  INT64_MAX, INT64_MAX - 1 },
 		/* The API may grow: unknown keys, even nested, are ignored. */
-		{ "{\"stack_id\":7,\"default_project_id\":8,\"name\":\"x\",\"extra\":{\"stack_id\":\"no\"}}",
+		{ "{\"stack_id\":7,\"default_project_id\":8,\"name\":\"x\",\"extra\":{\"stack_id\":"
+		  "\"no\"}}",
 		  7, 8 },
 		{ "{\"x\":[{\"stack_id\":1}],\"stack_id\":7,\"default_project_id\":8}", 7, 8 },
-		{ "{\"note\":\"\\\"stack_id\\\": 5,\",\"stack_id\":7,\"default_project_id\":8}", 7, 8 },
+		{ "{\"note\":\"\\\"stack_id\\\": 5,\",\"stack_id\":7,\"default_project_id\":8}", 7,
+		  8 },
 		{ "{\"stack_id\":7,\"default_project_id\":8,\"stack_ids\":[1,2]}", 7, 8 },
 		{ "{\"stack\\u005fid\":7,\"default_project_id\":8}", 7, 8 },
 	};
@@ -188,11 +192,12 @@ static const char *describe(const char *body)
 static void test_error_description(void **state)
 {
 	(void)state;
-	assert_string_equal(describe("{\"error\":{\"code\":\"error\",\"message\":\"Invalid token\"}}"),
-			    "error: Invalid token");
 	assert_string_equal(
-		describe("{\"error\":{\"code\":\"x\",\"message\":\"a\\r\\nforged line \\\"q\\\"\"}}"),
-		"x: a\\x0d\\x0aforged line \\x22q\\x22");
+		describe("{\"error\":{\"code\":\"error\",\"message\":\"Invalid token\"}}"),
+		"error: Invalid token");
+	assert_string_equal(describe("{\"error\":{\"code\":\"x\",\"message\":\"a\\r\\nforged line "
+				     "\\\"q\\\"\"}}"),
+			    "x: a\\x0d\\x0aforged line \\x22q\\x22");
 	assert_string_equal(describe("{\"error\":{\"message\":\"only\"}}"), "only");
 	assert_string_equal(describe("{\"error\":{\"code\":\"c\",\"details\":null}}"), "c");
 	assert_string_equal(describe("<html>502</html>"), "");
@@ -203,12 +208,9 @@ static void test_error_description(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_embedded_nul),
-		cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_size_cap),
-		cmocka_unit_test(test_error_description),
+		cmocka_unit_test(test_good),         cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_embedded_nul), cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_size_cap),     cmocka_unit_test(test_error_description),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,8 +154,12 @@ static void test_duplicates_and_conflicts(void **state)
 	} cases[] = {
 		{ { "stack_url=alpha", "stack_url=beta" }, 2, "'stack_url' given more than once" },
 		{ { "stack_url=alpha", "debug", "debug" }, 3, "'debug' given more than once" },
-		{ { "stack_url=alpha", "timeout=1", "timeout=2" }, 3, "'timeout' given more than once" },
-		{ { "stack_url=alpha", "try_first_pass", "use_first_pass" }, 3, "exclude each other" },
+		{ { "stack_url=alpha", "timeout=1", "timeout=2" },
+		  3,
+		  "'timeout' given more than once" },
+		{ { "stack_url=alpha", "try_first_pass", "use_first_pass" },
+		  3,
+		  "exclude each other" },
 		{ { "debug", "nodelay" }, 2, "'stack_url' is required" },
 		{ { NULL }, 0, "'stack_url' is required" },
 	};
@@ -197,10 +201,11 @@ static void test_seconds(void **state)
 		const char *in;
 		long ms; /* -1: malformed */
 	} cases[] = {
-		{ "10", 10000 }, { "2.5", 2500 }, { "0.001", 1 }, { "0.5", 500 }, { "60", 60000 },
-		{ "60.000", 60000 }, { "1.25", 1250 }, { "0", 0 }, { "", -1 }, { ".", -1 },
-		{ "1.", -1 }, { ".1", -1 }, { "1.0001", -1 }, { "+1", -1 }, { "-1", -1 },
-		{ "1,5", -1 }, { "12345", -1 }, { "1 ", -1 },
+		{ "10", 10000 },  { "2.5", 2500 },     { "0.001", 1 },   { "0.5", 500 },
+		{ "60", 60000 },  { "60.000", 60000 }, { "1.25", 1250 }, { "0", 0 },
+		{ "", -1 },       { ".", -1 },         { "1.", -1 },     { ".1", -1 },
+		{ "1.0001", -1 }, { "+1", -1 },        { "-1", -1 },     { "1,5", -1 },
+		{ "12345", -1 },  { "1 ", -1 },
 	};
 	size_t i;
 
@@ -213,8 +218,8 @@ static void test_seconds(void **state)
 			if (ok)
 				fail_msg("\"%s\": accepted as %ld ms", cases[i].in, ms);
 		} else if (!ok || ms != cases[i].ms) {
-			fail_msg("\"%s\": got %s %ld, want %ld", cases[i].in, ok ? "ok" : "refused", ms,
-				 cases[i].ms);
+			fail_msg("\"%s\": got %s %ld, want %ld", cases[i].in, ok ? "ok" : "refused",
+				 ms, cases[i].ms);
 		}
 	}
 }

@@ -29,14 +29,14 @@ static void test_table(void **state)
 		enum k6_token_verdict want;
 	} cases[] = {
 		{ "0123456789abcdef0123456789abcdef", K6_TOKEN_OK },
-		{ "abcdefghijkl", K6_TOKEN_OK },           /* exactly 12 */
-		{ "abcdefghijk", K6_TOKEN_TOO_SHORT },     /* 11 */
-		{ "ABCxyz-._~+/0", K6_TOKEN_OK },          /* every symbol */
-		{ "abcdefghijk=", K6_TOKEN_OK },           /* padding counts */
+		{ "abcdefghijkl", K6_TOKEN_OK },       /* exactly 12 */
+		{ "abcdefghijk", K6_TOKEN_TOO_SHORT }, /* 11 */
+		{ "ABCxyz-._~+/0", K6_TOKEN_OK },      /* every symbol */
+		{ "abcdefghijk=", K6_TOKEN_OK },       /* padding counts */
 		{ "abcdefghij==", K6_TOKEN_OK },
 		{ "abcdefghijkl==", K6_TOKEN_OK },
-		{ "============", K6_TOKEN_BAD_CHAR },      /* padding only */
-		{ "abcdef=ghijkl", K6_TOKEN_BAD_CHAR },    /* padding inside */
+		{ "============", K6_TOKEN_BAD_CHAR },  /* padding only */
+		{ "abcdef=ghijkl", K6_TOKEN_BAD_CHAR }, /* padding inside */
 		{ "", K6_TOKEN_EMPTY },
 		{ "abcdefghijkl ", K6_TOKEN_BAD_CHAR },
 		{ " abcdefghijkl", K6_TOKEN_BAD_CHAR },
@@ -96,8 +96,8 @@ static void test_every_byte(void **state)
 
 	(void)state;
 	for (c = 1; c < 256; c++) {
-		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			  strchr("-._~+/", c) != NULL;
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			  (c >= '0' && c <= '9') || strchr("-._~+/", c) != NULL;
 		memset(token, 'a', sizeof(token) - 1);
 		token[sizeof(token) - 1] = '\0';
 		token[5] = (char)c;
@@ -108,7 +108,8 @@ static void test_every_byte(void **state)
 static void test_reasons_have_no_token(void **state)
 {
 	(void)state;
-	assert_string_equal(k6_token_verdict_str(K6_TOKEN_TOO_SHORT), "answer too short to be a token");
+	assert_string_equal(k6_token_verdict_str(K6_TOKEN_TOO_SHORT),
+			    "answer too short to be a token");
 	assert_non_null(k6_token_verdict_str(K6_TOKEN_BAD_CHAR));
 }
 
