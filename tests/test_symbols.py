@@ -28,10 +28,18 @@ class Symbols(unittest.TestCase):
             self.assertTrue(hasattr(lib, name), name)
         self.assertFalse(hasattr(lib, "k6_client_validate"))
 
+    def readelf(self, *args):
+        return subprocess.run(["readelf", "-W"] + list(args) + [MODULE], check=True,
+                              capture_output=True, text=True).stdout
+
     def test_linked_nodelete(self):
-        out = subprocess.run(["readelf", "-d", MODULE], check=True, capture_output=True,
-                             text=True).stdout
-        self.assertIn("NODELETE", out)
+        self.assertIn("NODELETE", self.readelf("-d"))
+
+    def test_hardened(self):
+        # -z relro -z now and -fstack-protector-strong from configure.
+        self.assertIn("GNU_RELRO", self.readelf("-l"))
+        self.assertRegex(self.readelf("-d"), r"BIND_NOW|Flags: NOW")
+        self.assertIn("__stack_chk_fail", self.readelf("--dyn-syms"))
 
 
 if __name__ == "__main__":
