@@ -11,26 +11,41 @@
 /* The answer is a flat object; anything deeper than this is not it. */
 #define JSON_DEPTH 16
 
-static json_object *parse_strict(const char *body, size_t len)
+/*
+ * Parse body as exactly one JSON value.  Returns false for anything that is
+ * not; on true, *out may still be NULL, which is how json-c spells null.
+ */
+static bool parse_strict(const char *body, size_t len, json_object **out)
 {
+	enum json_tokener_error err;
 	json_tokener *tok;
 	json_object *obj;
+	bool ok;
 
+	*out = NULL;
 	if (len == 0 || len > K6_BODY_MAX)
-		return NULL;
+		return false;
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (tok == NULL)
-		return NULL;
+		return false;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, body, (int)len);
-	/* The whole body must be the one value: no trailing bytes, no NUL. */
-	if (obj != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-			    json_tokener_get_parse_end(tok) != len)) {
-		json_object_put(obj);
-		obj = NULL;
+	err = json_tokener_get_error(tok);
+	if (err == json_tokener_continue) {
+		/* A bare number or literal may go on; a NUL tells json-c it ended. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		ok = json_tokener_get_error(tok) == json_tokener_success;
+	} else {
+		/* The whole body must be the one value: no trailing bytes, no NUL. */
+		ok = err == json_tokener_success && json_tokener_get_parse_end(tok) == len;
 	}
 	json_tokener_free(tok);
-	return obj;
+	if (!ok) {
+		json_object_put(obj);
+		return false;
+	}
+	*out = obj;
+	return true;
 }
 
 /*
@@ -205,8 +220,7 @@ enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_au
 		*why = "body too large";
 		return K6_UNAVAILABLE;
 	}
-	root = parse_strict(body, len);
-	if (root == NULL) {
+	if (!parse_strict(body, len, &root)) {
 		*why = len == 0 ? "empty body" : "body is not valid JSON";
 		return K6_UNAVAILABLE;
 	}
@@ -258,11 +272,11 @@ static const char *member_string(json_object *obj, const char *key)
 
 void k6_error_response_describe(const char *body, size_t len, char *out, size_t outlen)
 {
-	json_object *root = parse_strict(body, len);
+	json_object *root;
 	json_object *error;
 
 	out[0] = '\0';
-	if (root == NULL)
+	if (!parse_strict(body, len, &root) || root == NULL)
 		return;
 	if (json_object_object_get_ex(root, "error", &error) &&
 	    json_object_is_type(error, json_type_object)) {

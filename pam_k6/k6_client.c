@@ -175,9 +175,9 @@ static void classify_failure(struct k6_outcome *out, CURLcode rc, const struct b
 	}
 	out->status = K6_UNAVAILABLE;
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		reason(out, "timed out (timeout=%.3gs connect_timeout=%.3gs): %s",
-		       (double)o->timeout_ms / 1000.0, (double)o->connect_timeout_ms / 1000.0,
-		       detail);
+		reason(out, "curl error %d, timed out (timeout=%.3gs connect_timeout=%.3gs): %s",
+		       (int)rc, (double)o->timeout_ms / 1000.0,
+		       (double)o->connect_timeout_ms / 1000.0, detail);
 	else
 		reason(out, "curl error %d: %s", (int)rc, detail);
 }

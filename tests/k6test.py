@@ -126,6 +126,9 @@ class Result:
         self.infos = []
         self.env = {}
         self.delays = []     # fail delays requested, in microseconds
+        self.rss = {}        # round -> resident KiB (driver -M)
+        self.maxrss = None
+        self.alarm = {}      # driver -T: armed, remaining_ms, fired, after_ms
         for line in stdout.splitlines():
             kind, _, rest = line.partition(" ")
             if kind in ("authenticate", "setcred", "start"):
@@ -141,9 +144,22 @@ class Result:
                 self.env[name] = value
             elif kind == "fail_delay":
                 self.delays.append(int(rest.split()[1]))
+            elif kind in ("rss", "maxrss", "alarm"):
+                fields = dict(f.split("=", 1) for f in rest.split() if "=" in f)
+                if kind == "rss":
+                    self.rss[int(fields["round"])] = int(fields["kib"])
+                elif kind == "maxrss":
+                    self.maxrss = int(fields["kib"])
+                else:
+                    self.alarm.update(fields)
+                    if rest.startswith("armed"):
+                        self.alarm["armed"] = rest.split()[1]
         # pam_wrapper's rendering of pam_syslog: "... - SYSLOG(5): text"
         self.logs = [(int(m.group(1)), m.group(2))
                      for m in re.finditer(r"SYSLOG\((\d+)\): (.*)", stderr)]
+
+    def auths(self):
+        return [code for op, code in self.codes if op == "authenticate"]
 
     @property
     def auth(self):
@@ -226,13 +242,45 @@ class PamTestCase(unittest.TestCase):
         return " ".join(["auth", control, MODULE] + list(args) + list(extra))
 
     def run_driver(self, service, user="alice", answers=(), options=(), env=None,
-                   secrets=(), timeout=60):
-        argv = [DRIVER]
+                   secrets=(), timeout=60, prefix=()):
+        """Run the driver; prefix wraps it (unshare, valgrind)."""
+        argv = list(prefix) + [DRIVER]
         for answer in answers:
             argv += ["-a", answer]
         argv += list(options) + [service, user]
         run_env = dict(os.environ)
-        run_env.update({
+        run_env.update(self.wrapper_env())
+        run_env.update(env or {})
+        proc = subprocess.run(argv, capture_output=True, timeout=timeout, env=run_env)
+        result = Result(proc.stdout.decode("utf-8", "replace"),
+                        proc.stderr.decode("utf-8", "replace"), proc.returncode)
+        self.assert_driver_healthy(result)
+        self.assert_no_secret_in_logs(result, set(secrets) | self.secrets)
+        self.assert_no_secret_in_env(result, set(secrets) | self.secrets, service)
+        return result
+
+    def assert_driver_healthy(self, result):
+        """The caller survived: no signal, no sanitizer report."""
+        self.assertIn(result.returncode, (0, 1),
+                      "driver ended with %d:\n%s" % (result.returncode, result.stderr[-3000:]))
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                       "WARNING: ThreadSanitizer"):
+            self.assertNotIn(marker, result.stderr)
+
+    def assert_no_secret_in_env(self, result, secrets, service):
+        """Only export_token puts the token in the environment."""
+        with open(os.path.join(self.services, service)) as f:
+            if "export_token" in f.read():
+                return
+        for name, value in result.env.items():
+            if name == "PAM_AUTHTOK":
+                continue  # pam_get_items shows other modules' items on purpose
+            for secret in secrets:
+                self.assertNotIn(secret, value, "%s carries a secret" % name)
+
+    def wrapper_env(self):
+        """The environment that puts a program in the tests' private PAM world."""
+        return {
             "LD_PRELOAD": ":".join(PRELOADS),
             "PAM_WRAPPER": "1",
             "PAM_WRAPPER_SERVICE_DIR": self.services,
@@ -240,13 +288,7 @@ class PamTestCase(unittest.TestCase):
             "PAM_WRAPPER_DEBUGLEVEL": "2",
             "NSS_WRAPPER_PASSWD": os.path.join(self.tmp, "passwd"),
             "NSS_WRAPPER_GROUP": os.path.join(self.tmp, "group"),
-        })
-        run_env.update(env or {})
-        proc = subprocess.run(argv, capture_output=True, timeout=timeout, env=run_env)
-        result = Result(proc.stdout.decode("utf-8", "replace"),
-                        proc.stderr.decode("utf-8", "replace"), proc.returncode)
-        self.assert_no_secret_in_logs(result, set(secrets) | self.secrets)
-        return result
+        }
 
     def authenticate(self, answers=(), args=None, user="alice", extra=(), **kw):
         """Run a one-module service: the usual shape of a test."""

@@ -7,10 +7,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
@@ -35,6 +39,11 @@ static void usage(void)
 		"  -s       pam_setcred(PAM_ESTABLISH_CRED) after a success\n"
 		"  -u       before -s, remove the K6_CLOUD_* variables\n"
 		"  -n N     authenticate N times, a handle each\n"
+		"  -C       with -n, take the answers in turn across rounds\n"
+		"  -M       print the resident set size after rounds 1, 10, 100, 1000... and the "
+		"last\n"
+		"  -T MS    arm ITIMER_REAL for MS ms before authenticating, as sshd does for\n"
+		"           LoginGraceTime; afterwards wait for SIGALRM and report when it came\n"
 		"  -q       pass PAM_SILENT\n");
 	exit(2);
 }
@@ -182,6 +191,63 @@ static void fail_delay(int status, unsigned int usec, void *appdata)
 		printf("fail_delay %d %u\n", status, usec);
 }
 
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0;
+	long resident = 0;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = -1;
+	fclose(f);
+	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* The caller's timer must survive the module untouched, and fire on time. */
+static void arm_alarm(long ms)
+{
+	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void await_alarm(double armed_at)
+{
+	struct itimerval left;
+	sigset_t none;
+
+	getitimer(ITIMER_REAL, &left);
+	printf("alarm armed %s remaining_ms=%ld\n",
+	       left.it_value.tv_sec != 0 || left.it_value.tv_usec != 0 ? "yes" : "no",
+	       (long)left.it_value.tv_sec * 1000 + (long)left.it_value.tv_usec / 1000);
+	sigemptyset(&none);
+	while (alarms == 0 && (left.it_value.tv_sec != 0 || left.it_value.tv_usec != 0))
+		sigsuspend(&none);
+	printf("alarm fired=%d after_ms=%.0f\n", (int)alarms, now_ms() - armed_at);
+}
+
 static void print_env(pam_handle_t *pamh)
 {
 	char **env = pam_getenvlist(pamh);
@@ -214,13 +280,17 @@ int main(int argc, char **argv)
 	const char *tty = NULL;
 	bool setcred = false;
 	bool unset = false;
+	bool cycle = false;
+	bool memory = false;
+	long alarm_ms = 0;
+	double armed_at = 0;
 	int flags = 0;
 	long rounds = 1;
 	long round;
 	int failures = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:A:c:r:t:sun:q")) != -1) {
+	while ((opt = getopt(argc, argv, "a:A:c:r:t:sun:CMT:q")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'A':
@@ -246,6 +316,15 @@ int main(int argc, char **argv)
 		case 'n':
 			rounds = strtol(optarg, NULL, 10);
 			break;
+		case 'C':
+			cycle = true;
+			break;
+		case 'M':
+			memory = true;
+			break;
+		case 'T':
+			alarm_ms = strtol(optarg, NULL, 10);
+			break;
 		case 'q':
 			flags |= (int)PAM_SILENT;
 			break;
@@ -261,7 +340,14 @@ int main(int argc, char **argv)
 		pam_handle_t *pamh = NULL;
 		int rc;
 
-		sc.next = 0;
+		if (!cycle)
+			sc.next = 0;
+		else if (sc.next >= sc.n)
+			sc.next = 0;
+		if (alarm_ms > 0 && round == 0) {
+			armed_at = now_ms();
+			arm_alarm(alarm_ms);
+		}
 		rc = pam_start(argv[optind], argv[optind + 1], &conv, &pamh);
 		if (rc != PAM_SUCCESS) {
 			printf("start %d %s\n", rc, pam_strerror(NULL, rc));
@@ -284,7 +370,23 @@ int main(int argc, char **argv)
 		}
 		print_env(pamh);
 		pam_end(pamh, rc);
+		if (memory) {
+			long r = round + 1;
+
+			while (r % 10 == 0)
+				r /= 10;
+			if (r == 1 || round + 1 == rounds)
+				printf("rss round=%ld kib=%ld\n", round + 1, rss_kib());
+		}
 		fflush(stdout);
+	}
+	if (alarm_ms > 0)
+		await_alarm(armed_at);
+	if (memory) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("maxrss kib=%ld\n", ru.ru_maxrss);
 	}
 	for (opt = 0; opt < sc.n; opt++)
 		free(sc.answers[opt]);

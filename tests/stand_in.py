@@ -121,6 +121,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Bursts of logins connect at once; a short queue would drop their SYNs.
+    request_queue_size = 128
 
     def __init__(self, address, stand_in, context, verbose):
         super().__init__(address, Handler)

@@ -127,6 +127,45 @@ static void test_bad(void **state)
 	run(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+static void test_reasons(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *why;
+	} cases[] = {
+		{ "", "empty body" },
+		{ "12345", "body is not a JSON object" },
+		{ "null", "body is not a JSON object" },
+		{ "true", "body is not a JSON object" },
+		{ "\"s\"", "body is not a JSON object" },
+		{ "[]", "body is not a JSON object" },
+		{ "12345x", "body is not valid JSON" },
+		{ "\"s", "body is not valid JSON" },
+		{ "{", "body is not valid JSON" },
+		{ "{} {}", "body is not valid JSON" },
+		{ "{\"stack_id\":1}", "default_project_id missing" },
+		{ "{\"stack_id\":1,\"stack_id\":1,\"default_project_id\":2}",
+		  "stack_id given more than once" },
+		{ "{\"stack_id\":\"1\",\"default_project_id\":2}", "stack_id is not an integer" },
+		{ "{\"stack_id\":1,\"default_project_id\":0}",
+		  "default_project_id is not a positive 64-bit integer" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct k6_auth_result r;
+		const char *why = NULL;
+
+		assert_int_equal(
+			k6_auth_response_parse(cases[i].body, strlen(cases[i].body), &r, &why),
+			K6_UNAVAILABLE);
+		if (why == NULL || strcmp(why, cases[i].why) != 0)
+			fail_msg("%s: reason \"%s\", want \"%s\"", cases[i].body,
+				 why != NULL ? why : "(none)", cases[i].why);
+	}
+}
+
 static void test_embedded_nul(void **state)
 {
 	static const char body[] = "{\"stack_id\":1,\"default_project_id\":2}\0trailing";
@@ -208,9 +247,13 @@ static void test_error_description(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),         cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_embedded_nul), cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_size_cap),     cmocka_unit_test(test_error_description),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_embedded_nul),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_size_cap),
+		cmocka_unit_test(test_error_description),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
