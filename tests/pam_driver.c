@@ -194,13 +194,17 @@ static void fail_delay(int status, unsigned int usec, void *appdata)
 static long rss_kib(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
-	long pages = 0;
-	long resident = 0;
+	char line[128];
+	char *end;
+	long resident = -1;
 
 	if (f == NULL)
 		return -1;
-	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-		resident = -1;
+	/* "size resident shared ...", in pages */
+	if (fgets(line, sizeof(line), f) != NULL) {
+		strtol(line, &end, 10);
+		resident = strtol(end, NULL, 10);
+	}
 	fclose(f);
 	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
@@ -340,9 +344,7 @@ int main(int argc, char **argv)
 		pam_handle_t *pamh = NULL;
 		int rc;
 
-		if (!cycle)
-			sc.next = 0;
-		else if (sc.next >= sc.n)
+		if (!cycle || sc.next >= sc.n)
 			sc.next = 0;
 		if (alarm_ms > 0 && round == 0) {
 			armed_at = now_ms();

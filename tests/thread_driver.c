@@ -60,12 +60,14 @@ static void *run(void *arg)
 		}
 		rc = pam_authenticate(pamh, 0);
 		stack_id = pam_getenv(pamh, "K6_CLOUD_STACK_ID");
-		if (good ? rc == PAM_SUCCESS && stack_id != NULL && strcmp(stack_id, job->stack_id) == 0
-			 : rc == PAM_AUTH_ERR && stack_id == NULL)
+		if (good ? rc == PAM_SUCCESS && stack_id != NULL &&
+				    strcmp(stack_id, job->stack_id) == 0 :
+			   rc == PAM_AUTH_ERR && stack_id == NULL)
 			job->right++;
 		else {
 			job->wrong++;
-			fprintf(stderr, "thread %ld round %ld: %s token, pam_authenticate %d (%s)\n",
+			fprintf(stderr,
+				"thread %ld round %ld: %s token, pam_authenticate %d (%s)\n",
 				job->index, i, good ? "good" : "bad", rc, pam_strerror(pamh, rc));
 		}
 		pam_end(pamh, rc);
@@ -73,29 +75,35 @@ static void *run(void *arg)
 	return NULL;
 }
 
+#define MAX_THREADS 256
+
 int main(int argc, char **argv)
 {
-	struct job *jobs;
-	pthread_t *threads;
+	static struct job jobs[MAX_THREADS];
+	static pthread_t threads[MAX_THREADS];
 	long nthreads;
 	long right = 0;
 	long wrong = 0;
 	long t;
 
 	if (argc != 8) {
-		fprintf(stderr, "usage: thread_driver SERVICE USER THREADS ROUNDS GOOD BAD STACK_ID\n");
+		fprintf(stderr,
+			"usage: thread_driver SERVICE USER THREADS ROUNDS GOOD BAD STACK_ID\n");
 		return 2;
 	}
 	nthreads = strtol(argv[3], NULL, 10);
-	if (nthreads < 1 || nthreads > 1024)
+	if (nthreads < 1 || nthreads > MAX_THREADS)
 		return 2;
-	jobs = calloc((size_t)nthreads, sizeof(*jobs));
-	threads = calloc((size_t)nthreads, sizeof(*threads));
-	if (jobs == NULL || threads == NULL)
-		return 3;
 	for (t = 0; t < nthreads; t++) {
-		jobs[t] = (struct job){ argv[1], argv[2], argv[5], argv[6], argv[7],
-					strtol(argv[4], NULL, 10), t, 0, 0 };
+		jobs[t] = (struct job){
+			.service = argv[1],
+			.user = argv[2],
+			.rounds = strtol(argv[4], NULL, 10),
+			.good = argv[5],
+			.bad = argv[6],
+			.stack_id = argv[7],
+			.index = t,
+		};
 		if (pthread_create(&threads[t], NULL, run, &jobs[t]) != 0)
 			return 3;
 	}
@@ -105,7 +113,5 @@ int main(int argc, char **argv)
 		wrong += jobs[t].wrong;
 	}
 	printf("threads=%ld rounds=%s right=%ld wrong=%ld\n", nthreads, argv[4], right, wrong);
-	free(jobs);
-	free(threads);
 	return wrong == 0 ? 0 : 1;
 }
