@@ -49,10 +49,11 @@ static bool parse_strict(const char *body, size_t len, json_object **out)
 }
 
 /*
- * json-c keeps only the last of duplicate keys and silently saturates
- * integers beyond 64 bits, so the text of the top-level object is read once
- * more: count how often a key occurs and keep its value's raw text.  The
- * body has already been validated as JSON, which keeps this walk simple.
+ * json-c keeps only the last of duplicate keys, silently saturates integers
+ * beyond 64 bits, and even in strict mode takes a few things JSON does not
+ * ('single quotes'), so the body is read once more, strictly: every
+ * top-level key is counted and the raw text of the values looked for is
+ * kept.  Where this reading and json-c's disagree, the body is refused.
  */
 struct raw_member {
 	const char *key;
@@ -61,14 +62,11 @@ struct raw_member {
 	size_t value_len;
 };
 
-/* Skip a JSON string starting at s[i] == '"'; return the index after it. */
-static size_t skip_string(const char *s, size_t len, size_t i)
-{
-	for (i++; i < len && s[i] != '"'; i++)
-		if (s[i] == '\\')
-			i++;
-	return i + 1;
-}
+struct raw_scan {
+	struct raw_member *members;
+	size_t n_members;
+	size_t keys; /* every top-level key, duplicates included */
+};
 
 static bool is_blank(char c)
 {
@@ -87,9 +85,27 @@ static int hex_value(char c)
 }
 
 /*
+ * Skip the string that starts at s[i] == '"' and return the index after
+ * it; 0 if it does not end or holds \u0000, which json-c would cut a key at.
+ */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '"')
+			return i + 1;
+		if (s[i] == '\\') {
+			if (len - i > 5 && memcmp(s + i + 1, "u0000", 5) == 0)
+				return 0;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/*
  * Decode the key s[start..end) (without quotes) into buf; false if it does
- * not fit, which means it is none of the keys looked for.  Only escapes of
- * ASCII matter here: any other byte cannot be part of a key we look for.
+ * not fit or holds a character beyond ASCII, which means it is none of the
+ * keys looked for.
  */
 static bool decode_key(const char *s, size_t start, size_t end, char *buf, size_t buflen)
 {
@@ -99,14 +115,28 @@ static bool decode_key(const char *s, size_t start, size_t end, char *buf, size_
 	for (i = start; i < end; i++) {
 		char c = s[i];
 
-		if (c == '\\') {
-			if (++i >= end)
-				return false;
-			if (s[i] == 'u') {
+		if (c == '\\' && ++i < end) {
+			switch (s[i]) {
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'u': {
 				int v = 0;
 				int k;
 
-				if (i + 4 >= end)
+				if (end - i <= 4)
 					return false;
 				for (k = 1; k <= 4; k++) {
 					int h = hex_value(s[i + (size_t)k]);
@@ -114,12 +144,15 @@ static bool decode_key(const char *s, size_t start, size_t end, char *buf, size_
 						return false;
 					v = v * 16 + h;
 				}
-				if (v == 0 || v > 0x7f)
+				if (v > 0x7f)
 					return false;
 				c = (char)v;
 				i += 4;
-			} else {
+				break;
+			}
+			default: /* '"', '\\', '/' stand for themselves */
 				c = s[i];
+				break;
 			}
 		}
 		if (o + 1 >= buflen)
@@ -130,7 +163,34 @@ static bool decode_key(const char *s, size_t start, size_t end, char *buf, size_
 	return true;
 }
 
-static void scan_top_level(const char *s, size_t len, struct raw_member *m, size_t nm)
+/* A top-level key s[start..end) (with quotes): count it, keep its value. */
+static void note_key(struct raw_scan *sc, const char *s, size_t len, size_t start, size_t end)
+{
+	char key[32];
+	size_t k;
+
+	sc->keys++;
+	if (!decode_key(s, start + 1, end - 1, key, sizeof(key)))
+		return;
+	for (k = 0; k < sc->n_members; k++) {
+		struct raw_member *m = &sc->members[k];
+		size_t v = end;
+
+		if (strcmp(key, m->key) != 0)
+			continue;
+		/* Past the ':' and blanks is the value. */
+		while (v < len && (is_blank(s[v]) || s[v] == ':'))
+			v++;
+		m->count++;
+		m->value = s + v;
+		while (v < len && !is_blank(s[v]) && s[v] != ',' && s[v] != '}')
+			v++;
+		m->value_len = (size_t)(s + v - m->value);
+	}
+}
+
+/* Walk a body whose top level json-c parsed as an object; false if it is not JSON. */
+static bool scan_object(const char *s, size_t len, struct raw_scan *sc)
 {
 	size_t depth = 0;
 	bool expect_key = false;
@@ -142,43 +202,33 @@ static void scan_top_level(const char *s, size_t len, struct raw_member *m, size
 		if (c == '"') {
 			size_t end = skip_string(s, len, i);
 
+			if (end == 0)
+				return false;
 			if (depth == 1 && expect_key) {
-				char key[32];
-				size_t k;
-				size_t v;
-
 				expect_key = false;
-				if (!decode_key(s, i + 1, end - 1, key, sizeof(key)))
-					goto next;
-				for (k = 0; k < nm; k++) {
-					if (strcmp(key, m[k].key) != 0)
-						continue;
-					/* Past the ':' and blanks is the value. */
-					v = end;
-					while (v < len && (is_blank(s[v]) || s[v] == ':'))
-						v++;
-					m[k].count++;
-					m[k].value = s + v;
-					while (v < len && !is_blank(s[v]) && s[v] != ',' &&
-					       s[v] != '}')
-						v++;
-					m[k].value_len = (size_t)(s + v - m[k].value);
-				}
+				note_key(sc, s, len, i, end);
 			}
-		next:
 			i = end;
 			continue;
 		}
+		if (c == '\'')
+			return false;
+		if (depth == 1 && expect_key && !is_blank(c) && c != '}')
+			return false; /* a key that is not a JSON string */
 		if (c == '{' || c == '[') {
 			depth++;
 			expect_key = c == '{' && depth == 1;
 		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return false;
 			depth--;
+			expect_key = false;
 		} else if (c == ',' && depth == 1) {
 			expect_key = true;
 		}
 		i++;
 	}
+	return depth == 0;
 }
 
 /* Exactly a positive JSON integer that fits int64: [1-9][0-9]*. */
@@ -210,6 +260,7 @@ enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_au
 		{ "stack_id", 0, NULL, 0 },
 		{ "default_project_id", 0, NULL, 0 },
 	};
+	struct raw_scan scan = { members, 2, 0 };
 	int64_t values[2];
 	json_object *root;
 	enum k6_status st = K6_UNAVAILABLE;
@@ -229,7 +280,10 @@ enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_au
 		goto out;
 	}
 
-	scan_top_level(body, len, members, 2);
+	if (!scan_object(body, len, &scan)) {
+		*why = "body is not valid JSON";
+		goto out;
+	}
 	for (k = 0; k < 2; k++) {
 		json_object *v = NULL;
 
@@ -252,6 +306,10 @@ enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_au
 					"default_project_id is not a positive 64-bit integer";
 			goto out;
 		}
+	}
+	if (scan.keys != (size_t)json_object_object_length(root)) {
+		*why = "body repeats a key";
+		goto out;
 	}
 	out->stack_id = values[0];
 	out->default_project_id = values[1];

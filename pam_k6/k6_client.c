@@ -11,6 +11,7 @@
 
 #include "k6_client.h"
 #include "log_escape.h"
+#include "sigpipe.h"
 
 #define AUTH_PATH "/cloud/v6/auth"
 
@@ -149,7 +150,8 @@ static void classify_answer(struct k6_outcome *out, const struct body *b)
 static void classify_failure(struct k6_outcome *out, CURLcode rc, const struct body *b,
 			     const char *errbuf, const struct k6_options *o)
 {
-	char detail[CURL_ERROR_SIZE * 2];
+	/* Room for the longest fixed text of a reason, so the cut is never mid-escape. */
+	char detail[K6_REASON_MAX - 100];
 
 	if (b->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		out->status = K6_UNAVAILABLE;
@@ -193,12 +195,24 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	char *stack_header = NULL;
 	char *url = NULL;
 	CURL *h = NULL;
+	struct k6_sigpipe_guard pipe_guard;
 	CURLcode rc = CURLE_OK;
 	double start;
 
 	memset(out, 0, sizeof(*out));
 	out->status = K6_NOMEM;
 
+	/*
+	 * libcurl appends TLS session secrets to the file this names, read from
+	 * the environment with no regard for set-user-ID: under sudo that is
+	 * the user's environment, and the writer is root.
+	 */
+	if (getenv("SSLKEYLOGFILE") != NULL) {
+		out->status = K6_CONFIG;
+		reason(out, "SSLKEYLOGFILE is set in the environment; refusing to let libcurl "
+			    "write TLS secrets");
+		goto out;
+	}
 	pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK) {
 		out->status = K6_UNAVAILABLE;
@@ -257,16 +271,24 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	SET(CURLOPT_IPRESOLVE, ip_resolve(o->ip_resolve));
-	/* "" turns off https_proxy, ALL_PROXY and friends from the environment. */
+	/*
+	 * "" turns off https_proxy, ALL_PROXY and friends from the environment,
+	 * and an empty NOPROXY keeps NO_PROXY from steering around proxy=.
+	 */
 	SET(CURLOPT_PROXY, o->proxy != NULL ? o->proxy : "");
+	SET(CURLOPT_NOPROXY, "");
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)K6_BODY_MAX);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, &body);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
-	if (o->ca_file != NULL)
+	/*
+	 * A trust store given here replaces the built-in one: libcurl would
+	 * otherwise keep its default bundle or directory beside it.
+	 */
+	if (o->ca_file != NULL || o->ca_path != NULL) {
 		SET(CURLOPT_CAINFO, o->ca_file);
-	if (o->ca_path != NULL)
 		SET(CURLOPT_CAPATH, o->ca_path);
+	}
 	if (o->pinned_pubkey != NULL)
 		SET(CURLOPT_PINNEDPUBLICKEY, o->pinned_pubkey);
 #undef SET
@@ -279,7 +301,9 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	debugf(debug, ctx, "GET %s X-Stack-Url=%s timeout=%ldms connect_timeout=%ldms", url,
 	       o->stack_url, o->timeout_ms, o->connect_timeout_ms);
 	start = now();
+	k6_sigpipe_block(&pipe_guard);
 	rc = curl_easy_perform(h);
+	k6_sigpipe_restore(&pipe_guard);
 	out->seconds = now() - start;
 
 	if (rc != CURLE_OK) {

@@ -45,7 +45,8 @@ struct who {
 	char tty[80];
 };
 
-static int to_pam_code(enum k6_status st)
+/* The one place verdicts become PAM codes; a conversation's own code is kept. */
+static int to_pam_code(enum k6_status st, int conv_rc)
 {
 	switch (st) {
 	case K6_OK:
@@ -62,7 +63,7 @@ static int to_pam_code(enum k6_status st)
 	case K6_USER_UNKNOWN:
 		return PAM_USER_UNKNOWN;
 	case K6_CONV_ERR:
-		return PAM_CONV_ERR;
+		return conv_rc != PAM_SUCCESS ? conv_rc : PAM_CONV_ERR;
 	case K6_CONV_AGAIN:
 		return PAM_INCOMPLETE;
 	case K6_SYSTEM:
@@ -178,10 +179,12 @@ static enum k6_status check_user(pam_handle_t *pamh, const struct k6_options *o,
 
 /*
  * The token is asked for on its own.  PAM_AUTHTOK is read only when the
- * administrator said so: after pam_unix it holds the Unix password.
+ * administrator said so: after pam_unix it holds the Unix password.  With
+ * use_first_pass and nothing stored, *token stays NULL and *why says so.
+ * A failed conversation leaves its PAM code in *conv_rc.
  */
 static enum k6_status read_token(pam_handle_t *pamh, const struct k6_options *o, char **token,
-				 const char **why)
+				 const char **why, int *conv_rc)
 {
 	const void *item = NULL;
 	char *resp = NULL;
@@ -196,7 +199,7 @@ static enum k6_status read_token(pam_handle_t *pamh, const struct k6_options *o,
 		}
 		if (o->use_first_pass) {
 			*why = "use_first_pass: no token was stored by an earlier module";
-			return K6_BAD_INPUT;
+			return K6_OK;
 		}
 	}
 
@@ -207,9 +210,8 @@ static enum k6_status read_token(pam_handle_t *pamh, const struct k6_options *o,
 			free(resp);
 		}
 		*why = pam_strerror(pamh, rc);
-		if (rc == PAM_CONV_AGAIN)
-			return K6_CONV_AGAIN;
-		return rc == PAM_BUF_ERR ? K6_NOMEM : K6_CONV_ERR;
+		*conv_rc = rc;
+		return rc == PAM_CONV_AGAIN ? K6_CONV_AGAIN : K6_CONV_ERR;
 	}
 	/* A conversation may answer with no text at all: that is an empty answer. */
 	*token = resp != NULL ? resp : strdup("");
@@ -244,6 +246,34 @@ static bool env_add(struct k6_env *e, const char *name, const char *value)
 		return false;
 	e->vars[e->n++] = var;
 	return true;
+}
+
+/* Take back what an environment record put into the PAM environment. */
+static void env_unset(pam_handle_t *pamh, const struct k6_env *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		char name[32];
+		size_t len = strcspn(e->vars[i], "=");
+
+		if (len < sizeof(name)) {
+			memcpy(name, e->vars[i], len);
+			name[len] = '\0';
+			pam_putenv(pamh, name);
+		}
+	}
+}
+
+/* A result an earlier call left in this handle is not this call's: drop it. */
+static void env_forget(pam_handle_t *pamh)
+{
+	const void *data = NULL;
+
+	if (pam_get_data(pamh, ENV_DATA, &data) == PAM_SUCCESS && data != NULL) {
+		env_unset(pamh, data);
+		pam_set_data(pamh, ENV_DATA, NULL, NULL);
+	}
 }
 
 static enum k6_status env_build(const struct k6_options *o, const char *token,
@@ -302,6 +332,8 @@ static enum k6_status env_export(pam_handle_t *pamh, const struct k6_options *o,
 	if (rc == PAM_SUCCESS)
 		rc = pam_set_data(pamh, ENV_DATA, e, env_cleanup);
 	if (rc != PAM_SUCCESS) {
+		/* No half-exported result, and no token, stays behind. */
+		env_unset(pamh, e);
 		env_free(e);
 		*why = pam_strerror(pamh, rc);
 		return rc == PAM_BUF_ERR ? K6_NOMEM : K6_SYSTEM;
@@ -336,11 +368,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	struct who who;
 	char reason[K6_REASON_MAX] = "";
 	const char *why = NULL;
+	const char *user_why = NULL;
 	const char *user = NULL;
 	char *token = NULL;
 	enum k6_status user_st;
 	enum k6_status st;
 	enum k6_token_verdict tv;
+	int conv_rc = PAM_SUCCESS;
 	int rc;
 
 	rc = pam_get_user(pamh, &user, NULL);
@@ -351,8 +385,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	}
 	memset(&outcome, 0, sizeof(outcome));
 	read_who(pamh, user, &who);
-	/* A result an earlier call left in this handle is not this call's. */
-	pam_set_data(pamh, ENV_DATA, NULL, NULL);
+	env_forget(pamh);
 
 	st = k6_options_init(&opts);
 	if (st == K6_OK)
@@ -363,12 +396,17 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		log_options(pamh, &opts);
 
 	/* Decide about the account now, say so only after the prompt. */
-	user_st = check_user(pamh, &opts, user, &why);
-	st = read_token(pamh, &opts, &token, &why);
+	user_st = check_user(pamh, &opts, user, &user_why);
+	st = read_token(pamh, &opts, &token, &why, &conv_rc);
 	if (st != K6_OK)
 		goto out;
 	if (user_st != K6_OK) {
 		st = user_st;
+		why = user_why;
+		goto out;
+	}
+	if (token == NULL) { /* use_first_pass, nothing stored; why says so */
+		st = K6_BAD_INPUT;
 		goto out;
 	}
 	tv = k6_token_screen(token);
@@ -387,7 +425,7 @@ out:
 	if (why != NULL)
 		k6_escape_str(reason, sizeof(reason), why, true);
 	log_outcome(pamh, st, &who, &opts, &outcome, reason);
-	rc = to_pam_code(st);
+	rc = to_pam_code(st, conv_rc);
 	if (rc != PAM_SUCCESS && rc != PAM_INCOMPLETE && !opts.nodelay)
 		pam_fail_delay(pamh, FAIL_DELAY_USEC);
 	if (st == K6_UNAVAILABLE && !(flags & (int)PAM_SILENT))

@@ -109,8 +109,9 @@ static bool split_url(const char *in, struct url_parts *u, const char **why)
 	}
 
 	auth = in;
+	/* A scheme can only come before the first '/', '?' or '#'. */
 	p = strstr(in, "://");
-	if (p != NULL) {
+	if (p != NULL && (size_t)(p - in) < strcspn(in, "/?#")) {
 		size_t slen = (size_t)(p - in);
 		char scheme[6];
 

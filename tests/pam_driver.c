@@ -34,9 +34,12 @@ static void usage(void)
 		"usage: pam_driver [options] SERVICE USER\n"
 		"  -a TEXT  answer the next hidden prompt (\\r \\n \\t \\b \\\\ \\xHH decoded)\n"
 		"  -A FILE  answer the next hidden prompt with FILE's contents\n"
-		"  -c MODE  conversation: answer (default), fail, null, again\n"
+		"  -c MODE  conversation: answer (default), fail, null, again, abort\n"
 		"  -r HOST  set PAM_RHOST      -t TTY  set PAM_TTY\n"
 		"  -s       pam_setcred(PAM_ESTABLISH_CRED) after a success\n"
+		"  -S       pam_setcred(PAM_ESTABLISH_CRED) whatever authentication gave\n"
+		"  -X       pam_setcred only, without authenticating first\n"
+		"  -R N     authenticate N times on the same handle\n"
 		"  -u       before -s, remove the K6_CLOUD_* variables\n"
 		"  -n N     authenticate N times, a handle each\n"
 		"  -C       with -n, take the answers in turn across rounds\n"
@@ -150,6 +153,8 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 		return PAM_CONV_ERR;
 	if (strcmp(sc->mode, "again") == 0)
 		return PAM_CONV_AGAIN;
+	if (strcmp(sc->mode, "abort") == 0)
+		return PAM_ABORT;
 	if (strcmp(sc->mode, "null") == 0) {
 		*resp = NULL;
 		return PAM_SUCCESS;
@@ -283,6 +288,8 @@ int main(int argc, char **argv)
 	const char *rhost = NULL;
 	const char *tty = NULL;
 	bool setcred = false;
+	bool setcred_always = false;
+	long repeat = 1;
 	bool unset = false;
 	bool cycle = false;
 	bool memory = false;
@@ -294,7 +301,7 @@ int main(int argc, char **argv)
 	int failures = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:A:c:r:t:sun:CMT:q")) != -1) {
+	while ((opt = getopt(argc, argv, "a:A:c:r:t:sSXR:un:CMT:q")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'A':
@@ -313,6 +320,16 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			setcred = true;
+			break;
+		case 'S':
+			setcred_always = true;
+			break;
+		case 'X':
+			setcred_always = true;
+			repeat = 0;
+			break;
+		case 'R':
+			repeat = strtol(optarg, NULL, 10);
 			break;
 		case 'u':
 			unset = true;
@@ -360,11 +377,14 @@ int main(int argc, char **argv)
 			pam_set_item(pamh, PAM_RHOST, rhost);
 		if (tty != NULL)
 			pam_set_item(pamh, PAM_TTY, tty);
-		rc = pam_authenticate(pamh, flags);
-		printf("authenticate %d %s\n", rc, pam_strerror(pamh, rc));
-		if (rc != PAM_SUCCESS)
-			failures++;
-		if (rc == PAM_SUCCESS && setcred) {
+		rc = PAM_SUCCESS;
+		for (long again = 0; again < repeat; again++) {
+			rc = pam_authenticate(pamh, flags);
+			printf("authenticate %d %s\n", rc, pam_strerror(pamh, rc));
+			if (rc != PAM_SUCCESS)
+				failures++;
+		}
+		if ((rc == PAM_SUCCESS && setcred) || setcred_always) {
 			if (unset)
 				unset_k6_env(pamh);
 			rc = pam_setcred(pamh, (int)PAM_ESTABLISH_CRED | flags);

@@ -19,9 +19,14 @@ else
 	exit 77
 fi
 
-keys=$(sed -n -e 's/^	{ "\([a-z_]*\)", set_.*/\1/p' -e 's/^	FLAG(\([a-z_]*\)),/\1/p' \
-	"$srcdir/pam_k6/options.c")
-[ -n "$keys" ] || { echo "no options found in options.c"; exit 1; }
+options=$srcdir/pam_k6/options.c
+keys=$(sed -n -e 's/^	{ "\([a-z_]*\)", set_.*/\1/p' -e 's/^	FLAG(\([a-z_]*\)),/\1/p' "$options")
+# Every entry of the key table must have been read, or the check below is hollow.
+entries=$(sed -n '/^static const struct key keys\[\] = {$/,/^};$/p' "$options" | grep -c '^	[{F]')
+if [ "$entries" -eq 0 ] || [ "$(echo $keys | wc -w)" -ne "$entries" ]; then
+	echo "read $(echo $keys | wc -w) option names from $entries entries of the key table"
+	exit 1
+fi
 for key in $keys; do
 	grep -q "^\.BI\{0,1\}R\{0,1\} $key\(=\| \|$\)" "$man" ||
 		grep -q "^\.BR $key=" "$man" || {

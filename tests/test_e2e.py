@@ -3,7 +3,9 @@
 
 import json
 import os
+import shutil
 import socket
+import subprocess
 
 import k6test
 from k6test import (MODULE, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR,
@@ -119,6 +121,71 @@ class Success(PamTestCase):
         r = self.run_driver(self.service([line]), answers=[self.GOOD])
         self.assertEqual(r.auth, PAM_SUCCESS)
         self.assertEqual(r.prompts, [("echo_off", "k6 token: ")])
+
+
+class CallerEnvironment(PamTestCase):
+    """Under sudo the environment is the user's: it must not steer pam_k6."""
+
+    def test_sslkeylogfile_refused(self):
+        keylog = os.path.join(self.tmp, "keys.log")
+        r = self.authenticate([self.GOOD], env={"SSLKEYLOGFILE": keylog})
+        self.assertEqual(r.auth, PAM_SERVICE_ERR)
+        self.assertFalse(os.path.exists(keylog), "TLS secrets were written")
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "configuration error", "SSLKEYLOGFILE")
+
+    def test_no_proxy_cannot_bypass_the_proxy(self):
+        proxy = ConnectProxy(self.api.port).start()
+        try:
+            args = self.base_args() + ["proxy=" + proxy.url]
+            r = self.authenticate([self.GOOD], args=args,
+                                  env={"NO_PROXY": "*", "no_proxy": "*"})
+        finally:
+            proxy.stop()
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(len(proxy.targets), 1)
+
+    def in_own_trust_store(self, args, ca):
+        """Run with the machine's default trust store replaced, in a private
+        mount namespace, by one that trusts the stand-in's CA."""
+        if shutil.which("unshare") is None or subprocess.run(
+                ["unshare", "-m", "true"] if os.geteuid() == 0 else
+                ["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+            self.skipTest("cannot create a mount namespace here")
+        store = os.path.join(self.tmp, "system-store")
+        if not os.path.isdir(store):
+            os.mkdir(store)
+            shutil.copy(ca, os.path.join(store, "ca-certificates.crt"))
+            shutil.copy(ca, os.path.join(store, "test-ca.pem"))
+            subprocess.run(["openssl", "rehash", store], check=True, capture_output=True)
+        unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
+        prefix = unshare + ["sh", "-c", 'mount --bind "$0" /etc/ssl/certs && exec "$@"', store]
+        return self.authenticate([self.GOOD], args=args, prefix=prefix)
+
+    def test_default_store_is_what_trusts(self):
+        # The control case: without ca_file, the (replaced) system store works.
+        args = [a for a in self.base_args() if not a.startswith("ca_file=")]
+        r = self.in_own_trust_store(args, self.ca)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+
+    def test_ca_file_replaces_the_system_store(self):
+        args = self.base_args()
+        args[2] = "ca_file=" + self.pki.ca("private-ca")
+        r = self.in_own_trust_store(args, self.ca)
+        self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
+        self.assert_outcome(r, "api unavailable", "curl error 60")
+
+    def test_ca_path_replaces_the_system_store(self):
+        private = os.path.join(self.tmp, "private-dir")
+        if not os.path.isdir(private):
+            os.mkdir(private)
+            shutil.copy(self.pki.ca("private-ca2"), private)
+            subprocess.run(["openssl", "rehash", private], check=True, capture_output=True)
+        args = self.base_args()
+        args[2] = "ca_path=" + private
+        r = self.in_own_trust_store(args, self.ca)
+        self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
+        self.assert_outcome(r, "api unavailable", "curl error 60")
 
 
 class Refusals(PamTestCase):
@@ -254,6 +321,11 @@ class Conversation(PamTestCase):
         self.assertEqual(self.api.take_requests(), [])
         self.assert_outcome(r, "conversation failed")
 
+    def test_conversation_code_is_returned_as_is(self):
+        r = self.authenticate([], options=["-c", "abort"])
+        self.assertEqual(r.auth, 26)  # PAM_ABORT
+        self.assertEqual(self.api.take_requests(), [])
+
     def test_conv_again_becomes_incomplete(self):
         r = self.authenticate([], options=["-c", "again"])
         self.assertEqual(r.auth, PAM_INCOMPLETE)
@@ -316,6 +388,12 @@ class Users(PamTestCase):
         self.assertEqual(r.prompts, [("echo_off", "k6 API token: ")])
         self.assertEqual(self.api.take_requests(), [])
         self.assert_outcome(r, "user unknown", "user=mallory", "no such user")
+
+    def test_unknown_user_with_use_first_pass_and_nothing_stored(self):
+        r = self.authenticate([], user="mallory", extra=["use_first_pass"])
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN)
+        self.assertEqual(r.prompts, [])
+        self.assert_outcome(r, "user unknown", "no such user")
 
     def test_unknown_and_known_users_see_the_same_prompt(self):
         known = self.authenticate([BAD_TOKEN], secrets=[BAD_TOKEN])
@@ -397,11 +475,28 @@ class Setcred(PamTestCase):
         self.assertEqual(r.env["K6_CLOUD_TOKEN"], self.GOOD)
 
     def test_setcred_without_result_succeeds_quietly(self):
-        name = self.service([self.module_line(control="optional"),
-                             "auth required pam_permit.so"])
-        r = self.run_driver(name, answers=[BAD_TOKEN], options=["-s"], secrets=[BAD_TOKEN])
-        self.assertEqual(r.codes, [("authenticate", 0), ("setcred", 0)])
+        # As in sshd's session process with keyboard-interactive: setcred on
+        # a handle where pam_k6 never authenticated.  Nothing to re-export,
+        # and still PAM_SUCCESS, since sshd treats an error as fatal.
+        r = self.authenticate([], options=["-X"])
+        self.assertEqual(r.codes, [("setcred", 0)])
         self.assertEqual(r.k6_env(), {})
+
+    def test_later_failure_on_the_same_handle_leaves_nothing(self):
+        r = self.authenticate([self.GOOD, BAD_TOKEN], options=["-R", "2"],
+                              extra=["export_token"], secrets=[BAD_TOKEN])
+        self.assertEqual(r.auths(), [PAM_SUCCESS, PAM_AUTH_ERR])
+        self.assertEqual(r.k6_env(), {})
+
+    def test_failed_export_leaves_nothing(self):
+        # libpam runs out of memory on the third pam_putenv: the module says
+        # so, and takes back the two variables it had already set.
+        env = {"LD_PRELOAD": os.environ.get("K6_TEST_FAIL_PUTENV", "") + ":" +
+               ":".join(k6test.PRELOADS), "K6_TEST_FAIL_PUTENV_AT": "3"}
+        r = self.authenticate([self.GOOD], extra=["export_token"], env=env)
+        self.assertEqual(r.auth, k6test.PAM_BUF_ERR, r.stderr)
+        self.assertEqual(r.k6_env(), {})
+        self.assert_outcome(r, "out of memory")
 
 
 class Logging(PamTestCase):

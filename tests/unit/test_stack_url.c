@@ -66,6 +66,8 @@ static void test_stack_url(void **state)
 		{ "https://user:pass@alpha.grafana.net/", "https://alpha.grafana.net" },
 		/* Not every stack lives on grafana.net (k6 appends it anyway). */
 		{ "grafana.example.com", "https://grafana.example.com" },
+		{ "alpha.grafana.net/?next=https://x", "https://alpha.grafana.net" },
+		{ "alpha/x://y", "https://alpha.grafana.net" },
 		{ "grafana.example.com/", "https://grafana.example.com" },
 		{ "https://grafana.example.com", "https://grafana.example.com" },
 		{ "grafana.example.com:8443", "https://grafana.example.com:8443" },
