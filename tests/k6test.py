@@ -7,13 +7,16 @@ nss_wrapper gives it a private set of users.  The API is the stand-in in
 stand_in.py, serving HTTPS on 127.0.0.1 with a CA made for the run.
 """
 
+import contextlib
 import ctypes
+import fcntl
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,6 +28,7 @@ SRCDIR = os.environ.get("K6_TEST_SRCDIR", os.path.dirname(HERE))
 MODULE = os.environ.get("K6_TEST_MODULE", os.path.join(SRCDIR, ".libs", "pam_k6.so"))
 DRIVER = os.environ.get("K6_TEST_DRIVER", os.path.join(SRCDIR, "tests", "pam_driver"))
 VERSION = os.environ.get("K6_TEST_VERSION", "")
+SANITIZED = os.environ.get("K6_TEST_SANITIZED", "")
 
 PAM_SUCCESS = 0
 PAM_SERVICE_ERR = 3
@@ -57,6 +61,22 @@ PRELOADS = ("libpam_wrapper.so", "libnss_wrapper.so")
 PAM_WRAPPER_MODULES = "/usr/lib/%s/pam_wrapper" % (
     subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True).stdout.strip()
     if shutil.which("gcc") else "")
+
+
+# pam_wrapper picks its scratch folder /tmp/pam.X by a check-then-create
+# that two processes can win at once, and then share one folder (and one
+# service file).  Test processes that run side by side (make -j) take turns.
+WRAPPER_LOCK = "/tmp/pam_k6-tests-pam_wrapper.lock"
+
+
+@contextlib.contextmanager
+def wrapper_turn():
+    with open(WRAPPER_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def skip_unless_ready():
@@ -251,9 +271,13 @@ class PamTestCase(unittest.TestCase):
         run_env = dict(os.environ)
         run_env.update(self.wrapper_env())
         run_env.update(env or {})
-        proc = subprocess.run(argv, capture_output=True, timeout=timeout, env=run_env)
+        with wrapper_turn():
+            start = time.monotonic()
+            proc = subprocess.run(argv, capture_output=True, timeout=timeout, env=run_env)
+            elapsed = time.monotonic() - start
         result = Result(proc.stdout.decode("utf-8", "replace"),
                         proc.stderr.decode("utf-8", "replace"), proc.returncode)
+        result.elapsed = elapsed  # the driver's own time, not the wait for a turn
         self.assert_driver_healthy(result)
         self.assert_no_secret_in_logs(result, set(secrets) | self.secrets)
         self.assert_no_secret_in_env(result, set(secrets) | self.secrets, service)
@@ -288,6 +312,11 @@ class PamTestCase(unittest.TestCase):
             "PAM_WRAPPER_DEBUGLEVEL": "2",
             "NSS_WRAPPER_PASSWD": os.path.join(self.tmp, "passwd"),
             "NSS_WRAPPER_GROUP": os.path.join(self.tmp, "group"),
+            # pam_wrapper (which reads uid_wrapper's name for it) and
+            # nss_wrapper dlopen with RTLD_DEEPBIND, which the sanitizer
+            # runtimes refuse; only sanitizer builds turn it off.
+            **({"UID_WRAPPER_DISABLE_DEEPBIND": "1", "NSS_WRAPPER_DISABLE_DEEPBIND": "1"}
+               if SANITIZED else {}),
         }
 
     def authenticate(self, answers=(), args=None, user="alice", extra=(), **kw):
@@ -314,5 +343,6 @@ class PamTestCase(unittest.TestCase):
 
 
 def main():
+    """Run the tests of a file; K6_TEST_FILTER names a subset (Class.test ...)."""
     skip_unless_ready()
-    unittest.main(verbosity=2)
+    unittest.main(verbosity=2, argv=sys.argv + os.environ.get("K6_TEST_FILTER", "").split())

@@ -56,18 +56,23 @@ class Host(PamTestCase):
         self.assertEqual(r.auths().count(PAM_AUTH_ERR), 500)
         growth = r.rss[1000] - r.rss[100]
         print("\nRSS after 100 handles %d KiB, after 1000 %d KiB" % (r.rss[100], r.rss[1000]))
-        self.assertLess(growth, 512, r.rss)
+        if not k6test.SANITIZED:  # ASan keeps freed memory in quarantine
+            self.assertLess(growth, 512, r.rss)
 
     def test_threads(self):
         if not os.path.exists(THREAD_DRIVER):
             self.skipTest("thread_driver not built")
-        name = self.service([self.module_line()])
+        # root, a user every machine has, keeps nss_wrapper (whose own locking
+        # ThreadSanitizer objects to) out of this process.
+        name = self.service([self.module_line(extra=["allow_root"])])
         env = dict(os.environ)
         env.update(self.wrapper_env())
+        env["LD_PRELOAD"] = "libpam_wrapper.so"
         threads, rounds = 16, 50
-        proc = subprocess.run([THREAD_DRIVER, name, "alice", str(threads), str(rounds), self.GOOD,
-                               BAD, "12345"], capture_output=True, text=True, env=env,
-                              timeout=600)
+        with k6test.wrapper_turn():
+            proc = subprocess.run([THREAD_DRIVER, name, "root", str(threads), str(rounds),
+                                   self.GOOD, BAD, "12345"], capture_output=True, text=True,
+                                  env=env, timeout=600)
         print("\n" + proc.stdout.strip())
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr[-3000:])
         self.assertIn("right=%d wrong=0" % (threads * rounds), proc.stdout)
@@ -82,7 +87,7 @@ class Leaks(PamTestCase):
     def test_valgrind_500_authentications(self):
         if not shutil.which("valgrind"):
             self.skipTest("valgrind not installed")
-        if os.environ.get("K6_TEST_SANITIZED"):
+        if k6test.SANITIZED:
             self.skipTest("a sanitizer build does not run under valgrind")
         r = self.authenticate(
             [self.GOOD, BAD], options=["-n", str(self.ROUNDS), "-C"], timeout=1200,

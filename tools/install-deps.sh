@@ -7,4 +7,4 @@ apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libpam0g-dev libcurl4-openssl-dev libjson-c-dev \
 	libcmocka-dev libpam-wrapper libnss-wrapper pamtester \
-	python3 openssl ca-certificates groff-base
+	python3 openssl ca-certificates groff-base valgrind
