@@ -73,6 +73,31 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The length of the literal true, false or null at s, or 0. */
+static size_t literal_length(const char *s, size_t len)
+{
+	static const char *const literals[] = { "true", "false", "null" };
+	size_t k;
+
+	for (k = 0; k < sizeof(literals) / sizeof(literals[0]); k++) {
+		size_t n = strlen(literals[k]);
+
+		if (len >= n && memcmp(s, literals[k], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -215,6 +240,20 @@ static bool scan_object(const char *s, size_t len, struct raw_scan *sc)
 			return false;
 		if (depth == 1 && expect_key && !is_blank(c) && c != '}')
 			return false; /* a key that is not a JSON string */
+		if (is_letter(c)) {
+			size_t lit = literal_length(s + i, len - i);
+
+			/* true, false, null, or the exponent of a number; not NaN, Infinity */
+			if (lit > 0) {
+				i += lit;
+				continue;
+			}
+			if ((c != 'e' && c != 'E') || i == 0 || !is_digit(s[i - 1]))
+				return false;
+		}
+		if (c == '.' &&
+		    (i == 0 || !is_digit(s[i - 1]) || i + 1 == len || !is_digit(s[i + 1])))
+			return false; /* "1." and ".5" are not JSON numbers */
 		if (c == '{' || c == '[') {
 			depth++;
 			expect_key = c == '{' && depth == 1;

@@ -74,6 +74,9 @@ static void test_good(void **state)
 		{ "{\"stack_id\\n\":1,\"stack_id\":7,\"default_project_id\":8,\"q\":\"it's\"}", 7,
 		  8 },
 		{ "{\"x\":\"a\\\\u0000\",\"stack_id\":7,\"default_project_id\":8}", 7, 8 },
+		{ "{\"stack_id\":7,\"default_project_id\":8,\"f\":[1.5e3,-2E-2,0.25,true,false,"
+		  "null]}",
+		  7, 8 },
 	};
 
 	(void)state;
@@ -127,6 +130,13 @@ static void test_bad(void **state)
 		{ "{\"stack_id\":7,\"stack_id\\u0000x\":9,\"default_project_id\":8}", 0, 0 },
 		{ "{\"s\\tack_id\":5,\"stack_id\\u0000\":7,\"default_project_id\":8}", 0, 0 },
 		{ "{\"stack_id\":5,\"default_project_id\":8,\"a\":1,\"a\":2}", 0, 0 },
+		/* Numbers json-c takes and JSON does not, even in other members. */
+		{ "{\"stack_id\":5,\"default_project_id\":8,\"x\":NaN}", 0, 0 },
+		{ "{\"stack_id\":5,\"default_project_id\":8,\"x\":Infinity}", 0, 0 },
+		{ "{\"stack_id\":5,\"default_project_id\":8,\"x\":-Infinity}", 0, 0 },
+		{ "{\"stack_id\":5,\"default_project_id\":8,\"x\":1.}", 0, 0 },
+		{ "{\"stack_id\":5,\"default_project_id\":8,\"x\":[1.,2]}", 0, 0 },
+		{ "{\"stack_id\":5,\"default_project_id\":8,\"x\":nan}", 0, 0 },
 		/* Trailing bytes, comments and other leniencies. */
 		{ "{\"stack_id\":1,\"default_project_id\":2}x", 0, 0 },
 		{ "{\"stack_id\":1,\"default_project_id\":2}{}", 0, 0 },
