@@ -78,6 +78,25 @@ static enum k6_status set_path(char **slot, const char *value, const char **why)
 	return replace(slot, value);
 }
 
+static enum k6_status set_conf(struct k6_options *o, const char *value, const char **why)
+{
+	return set_path(&o->conf, value, why);
+}
+
+static enum k6_status set_users(struct k6_options *o, const char *value, const char **why)
+{
+	return set_path(&o->users, value, why);
+}
+
+static enum k6_status set_stack_id(struct k6_options *o, const char *value, const char **why)
+{
+	if (!k6_parse_id(value, &o->stack_id)) {
+		*why = "must be a stack ID, a whole number from 1 to 9223372036854775807";
+		return K6_CONFIG;
+	}
+	return K6_OK;
+}
+
 static enum k6_status set_ca_file(struct k6_options *o, const char *value, const char **why)
 {
 	return set_path(&o->ca_file, value, why);
@@ -166,7 +185,10 @@ static enum k6_status set_ip_resolve(struct k6_options *o, const char *value, co
 	}
 
 static const struct key keys[] = {
+	{ "conf", set_conf, 0 },
+	{ "users", set_users, 0 },
 	{ "stack_url", set_stack_url, 0 },
+	{ "stack_id", set_stack_id, 0 },
 	{ "api_url", set_api_url, 0 },
 	{ "ca_file", set_ca_file, 0 },
 	{ "ca_path", set_ca_path, 0 },
@@ -183,6 +205,23 @@ static const struct key keys[] = {
 	FLAG(nodelay),
 	FLAG(debug),
 };
+
+bool k6_parse_id(const char *s, int64_t *id)
+{
+	int64_t v = 0;
+
+	if (*s < '1' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (INT64_MAX - (*s - '0')) / 10)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	if (*s != '\0')
+		return false;
+	*id = v;
+	return true;
+}
 
 bool k6_parse_seconds(const char *s, long *ms)
 {
@@ -232,6 +271,8 @@ enum k6_status k6_options_init(struct k6_options *o)
 
 void k6_options_free(struct k6_options *o)
 {
+	free(o->conf);
+	free(o->users);
 	free(o->stack_url);
 	free(o->api_url);
 	free(o->ca_file);
@@ -304,8 +345,19 @@ enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err,
 
 enum k6_status k6_options_check(const struct k6_options *o, char *err, size_t errlen)
 {
-	if (o->stack_url == NULL) {
-		snprintf(err, errlen, "option 'stack_url' is required");
+	if (o->users != NULL && o->stack_url != NULL) {
+		/* One source of truth: with a users file, each line names its stack. */
+		snprintf(err, errlen, "options 'users' and 'stack_url' exclude each other");
+		return K6_CONFIG;
+	}
+	if (o->users != NULL && o->stack_id != 0) {
+		snprintf(err, errlen,
+			 "options 'users' and 'stack_id' exclude each other "
+			 "(a users line pins its own stack ID)");
+		return K6_CONFIG;
+	}
+	if (o->users == NULL && o->stack_url == NULL) {
+		snprintf(err, errlen, "option 'stack_url' (or 'users') is required");
 		return K6_CONFIG;
 	}
 	if (o->try_first_pass && o->use_first_pass) {

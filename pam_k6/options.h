@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "k6_status.h"
 
@@ -24,8 +25,11 @@ enum k6_ip_resolve {
 };
 
 struct k6_options {
-	char *stack_url; /* normalised */
-	char *api_url;   /* normalised */
+	char *conf;       /* the configuration file named by conf= */
+	char *users;      /* users file: who may log in, on which stack */
+	int64_t stack_id; /* 0, or the stack_id the API must answer */
+	char *stack_url;  /* normalised */
+	char *api_url;    /* normalised */
 	char *ca_file;
 	char *ca_path;
 	char *pinned_pubkey;
@@ -66,6 +70,9 @@ enum k6_status k6_options_from_args(struct k6_options *o, int argc, const char *
 
 /* Checks across keys, and required keys; run after the last source. */
 enum k6_status k6_options_check(const struct k6_options *o, char *err, size_t errlen);
+
+/* Parse a stack ID: a whole number from 1 to INT64_MAX, nothing else. */
+bool k6_parse_id(const char *s, int64_t *id);
 
 /* Parse "10", "2.5", "0.25" seconds into milliseconds; false if malformed. */
 bool k6_parse_seconds(const char *s, long *ms);

@@ -20,12 +20,14 @@
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
+#include "conf_file.h"
 #include "k6_client.h"
 #include "k6_status.h"
 #include "log_escape.h"
 #include "options.h"
 #include "stack_url.h"
 #include "token.h"
+#include "users.h"
 
 /* Where pam_sm_setcred finds what pam_sm_authenticate exported. */
 #define ENV_DATA "pam_k6_environment"
@@ -161,20 +163,61 @@ static void log_debug(void *ctx, const char *line)
 	pam_syslog(ctx, LOG_DEBUG, "%s", line);
 }
 
-static enum k6_status check_user(pam_handle_t *pamh, const struct k6_options *o, const char *user,
-				 const char **why)
+/* Read and parse the users file named by users=. */
+static enum k6_status load_users(const struct k6_options *o, struct k6_users *users, char *err,
+				 size_t errlen)
+{
+	bool missing;
+	char *text;
+	size_t len;
+	enum k6_status st = k6_read_trusted_file(o->users, 0, &text, &len, &missing, err, errlen);
+
+	if (st != K6_OK)
+		return st;
+	st = k6_users_parse(o->users, text, len, users, err, errlen);
+	free(text);
+	return st;
+}
+
+/*
+ * Who may use a token, and on which stack.  Without a users file: every
+ * account but root (unless allow_root), on stack_url.  With one: the first
+ * line that matches the account decides its stack, and pins its stack ID if
+ * it names one; this call's options take them over.
+ */
+static enum k6_status check_user(pam_handle_t *pamh, struct k6_options *o,
+				 const struct k6_users *users, const char *user, const char **why)
 {
 	const struct passwd *pw = pam_modutil_getpwnam(pamh, user);
+	const struct k6_user_rule *rule;
+	gid_t *gids = NULL;
+	size_t ngids = 0;
+	enum k6_status st;
 
 	if (pw == NULL) {
 		*why = "no such user";
 		return K6_USER_UNKNOWN;
 	}
-	if (pw->pw_uid == 0 && !o->allow_root) {
-		*why = "uid 0 may use a token only with allow_root";
+	if (o->users == NULL) {
+		if (pw->pw_uid == 0 && !o->allow_root) {
+			*why = "uid 0 may use a token only with allow_root";
+			return K6_USER_UNKNOWN;
+		}
+		return K6_OK;
+	}
+	st = k6_user_groups(user, pw->pw_gid, &gids, &ngids);
+	if (st != K6_OK)
+		return st;
+	rule = k6_users_match(users, user, pw->pw_uid, gids, ngids, k6_group_lookup_system);
+	free(gids);
+	if (rule == NULL) {
+		*why = pw->pw_uid == 0 ? "no line of the users file names this uid 0 account" :
+					 "no line of the users file matches";
 		return K6_USER_UNKNOWN;
 	}
-	return K6_OK;
+	o->stack_url = strdup(rule->stack_url);
+	o->stack_id = rule->stack_id;
+	return o->stack_url != NULL ? K6_OK : K6_NOMEM;
 }
 
 /*
@@ -364,6 +407,7 @@ static void log_options(pam_handle_t *pamh, const struct k6_options *o)
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct k6_options opts;
+	struct k6_users users = { NULL, 0 };
 	struct k6_outcome outcome;
 	struct who who;
 	char reason[K6_REASON_MAX] = "";
@@ -389,14 +433,16 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 
 	st = k6_options_init(&opts);
 	if (st == K6_OK)
-		st = k6_options_from_args(&opts, argc, argv, reason, sizeof(reason));
+		st = k6_config_load(&opts, argc, argv, 0, reason, sizeof(reason));
+	if (st == K6_OK && opts.users != NULL)
+		st = load_users(&opts, &users, reason, sizeof(reason));
 	if (st != K6_OK)
 		goto out;
 	if (opts.debug)
 		log_options(pamh, &opts);
 
 	/* Decide about the account now, say so only after the prompt. */
-	user_st = check_user(pamh, &opts, user, &user_why);
+	user_st = check_user(pamh, &opts, &users, user, &user_why);
 	st = read_token(pamh, &opts, &token, &why, &conv_rc);
 	if (st != K6_OK)
 		goto out;
@@ -418,6 +464,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 
 	st = k6_client_validate(&opts, token, &outcome, opts.debug ? log_debug : NULL, pamh);
 	snprintf(reason, sizeof(reason), "%s", outcome.reason);
+	if (st == K6_OK && opts.stack_id != 0 && outcome.result.stack_id != opts.stack_id) {
+		/* The token is good, for a stack this account may not use. */
+		st = K6_DENIED;
+		snprintf(reason, sizeof(reason),
+			 "the API answered stack_id %" PRId64 ", the pinned stack is %" PRId64,
+			 outcome.result.stack_id, opts.stack_id);
+	}
 	if (st == K6_OK)
 		st = env_export(pamh, &opts, token, &outcome.result, &why);
 
@@ -434,6 +487,7 @@ out:
 		explicit_bzero(token, strlen(token));
 		free(token);
 	}
+	k6_users_free(&users);
 	k6_options_free(&opts);
 	return rc;
 }

@@ -48,12 +48,14 @@ root:x:0:0:root:/root:/bin/sh
 alice:x:1000:1000:Alice:/home/alice:/bin/sh
 bob:x:1001:1001:Bob:/home/bob:/bin/sh
 carol:x:1002:1002:Carol:/home/carol:/bin/sh
+dave:x:1003:1003:Dave:/home/dave:/bin/sh
 """
 GROUP = """\
 root:x:0:
 alice:x:1000:
 bob:x:1001:
 carol:x:1002:
+dave:x:1003:
 loadtest:x:2000:alice,bob
 """
 

@@ -4,16 +4,19 @@
 set -u
 srcdir=${K6_TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 man=$srcdir/man/pam_k6.8
+conf_man=$srcdir/man/pam_k6.conf.5
 readme=$srcdir/README.md
 status=0
 
 if command -v groff >/dev/null 2>&1; then
-	out=$(groff -man -ww -z "$man" 2>&1)
-	if [ -n "$out" ]; then
-		echo "groff warns about $man:"
-		echo "$out"
-		status=1
-	fi
+	for page in "$man" "$conf_man"; do
+		out=$(groff -man -ww -z "$page" 2>&1)
+		if [ -n "$out" ]; then
+			echo "groff warns about $page:"
+			echo "$out"
+			status=1
+		fi
+	done
 else
 	echo "groff missing: rendering not checked (install groff-base)"
 	exit 77
@@ -31,6 +34,11 @@ for key in $keys; do
 	grep -q "^\.BI\{0,1\}R\{0,1\} $key\(=\| \|$\)" "$man" ||
 		grep -q "^\.BR $key=" "$man" || {
 		echo "man page: option $key is not documented"
+		status=1
+	}
+	# Every key but conf can also be set in the configuration file.
+	[ "$key" = conf ] || grep -q "\.B[RI]\{0,1\} $key\( \|,\|$\)" "$conf_man" || {
+		echo "pam_k6.conf(5): key $key is not listed"
 		status=1
 	}
 	grep -q "^| \`$key[=\`]" "$readme" || grep -q "^| .*\`$key\`" "$readme" || {

@@ -334,7 +334,7 @@ class Conversation(PamTestCase):
 
 class Configuration(PamTestCase):
     CASES = [
-        (["nodelay"], "'stack_url' is required"),
+        (["nodelay"], "'stack_url' (or 'users') is required"),
         (["stack_url=alpha", "bogus"], "unknown option 'bogus'"),
         (["stack_url=alpha", "api_url=http://127.0.0.1:1"], "'api_url'"),
         (["stack_url=alpha", "api_url=file:///etc/passwd"], "'api_url'"),

@@ -375,7 +375,7 @@ class Options(Matrix):
                 self.config_error(self.base(flag) + [flag + "=1"], "'%s' takes no value" % flag)
 
     def test_missing_and_unknown(self):
-        self.config_error(self.base("stack_url"), "'stack_url' is required")
+        self.config_error(self.base("stack_url"), "'stack_url' (or 'users') is required")
         self.config_error(self.args(extra=["stack"]), "unknown option 'stack'")
         self.config_error(self.args(extra=["Debug"]), "unknown option 'Debug'")
         self.config_error(self.args(extra=["try_first_pass", "use_first_pass"]),

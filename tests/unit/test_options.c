@@ -36,6 +36,9 @@ static void test_defaults(void **state)
 	assert_null(o.ca_path);
 	assert_null(o.proxy);
 	assert_null(o.pinned_pubkey);
+	assert_null(o.conf);
+	assert_null(o.users);
+	assert_int_equal(o.stack_id, 0);
 	assert_false(o.try_first_pass || o.use_first_pass || o.allow_root || o.export_token ||
 		     o.nodelay || o.debug);
 	k6_options_free(&o);
@@ -59,6 +62,8 @@ static void test_every_key(void **state)
 		"export_token",
 		"nodelay",
 		"debug",
+		"stack_id=9223372036854775807",
+		"conf=/etc/security/other.conf",
 	};
 	struct k6_options o;
 	char err[256] = "";
@@ -77,7 +82,63 @@ static void test_every_key(void **state)
 	assert_string_equal(o.prompt, "k6 token: ");
 	assert_true(o.try_first_pass && o.allow_root && o.export_token && o.nodelay && o.debug);
 	assert_false(o.use_first_pass);
+	assert_true(o.stack_id == INT64_MAX);
+	assert_string_equal(o.conf, "/etc/security/other.conf");
 	k6_options_free(&o);
+}
+
+static void test_users_file(void **state)
+{
+	const char *argv[] = { "users=/etc/security/pam_k6.users", "nodelay" };
+	const char *with_stack[] = { "users=/etc/security/pam_k6.users", "stack_url=alpha" };
+	const char *with_id[] = { "users=/etc/security/pam_k6.users", "stack_id=5" };
+	struct k6_options o;
+	char err[256] = "";
+
+	(void)state;
+	/* A users file names the stacks: stack_url is not needed... */
+	assert_int_equal(parse(&o, argv, 2, err, sizeof(err)), K6_OK);
+	assert_string_equal(o.users, "/etc/security/pam_k6.users");
+	assert_null(o.stack_url);
+	k6_options_free(&o);
+	/* ...and not allowed beside it: one source of truth. */
+	assert_int_equal(parse(&o, with_stack, 2, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "'users' and 'stack_url' exclude each other"));
+	k6_options_free(&o);
+	assert_int_equal(parse(&o, with_id, 2, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "'users' and 'stack_id' exclude each other"));
+	k6_options_free(&o);
+}
+
+static void test_ids(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t want; /* 0: refused */
+	} cases[] = {
+		{ "1", 1 },
+		{ "12345", 12345 },
+		{ "9223372036854775807", INT64_MAX },
+		{ "9223372036854775808", 0 },
+		{ "0", 0 },
+		{ "-1", 0 },
+		{ "+1", 0 },
+		{ "01", 0 },
+		{ "1 ", 0 },
+		{ "", 0 },
+		{ "1e3", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t id = -7;
+		bool ok = k6_parse_id(cases[i].in, &id);
+
+		if (ok != (cases[i].want != 0) || (ok && id != cases[i].want))
+			fail_msg("\"%s\": %s %lld", cases[i].in, ok ? "accepted as" : "refused",
+				 (long long)id);
+	}
 }
 
 static void test_bad_arguments(void **state)
@@ -124,6 +185,13 @@ static void test_bad_arguments(void **state)
 		{ "nodelay=yes", "'nodelay' takes no value" },
 		{ "a_very_long_option_name_that_is_not_known_at_all", "unknown option" },
 		{ "bo\ngus", "'bo\\x0agus'" },
+		{ "users=relative", "'users'" },
+		{ "users=", "'users' needs a value" },
+		{ "conf=relative.conf", "'conf'" },
+		{ "stack_id=0", "'stack_id'" },
+		{ "stack_id=-5", "'stack_id'" },
+		{ "stack_id=abc", "'stack_id'" },
+		{ "stack_id=9223372036854775808", "'stack_id'" },
 	};
 	size_t i;
 
@@ -160,8 +228,8 @@ static void test_duplicates_and_conflicts(void **state)
 		{ { "stack_url=alpha", "try_first_pass", "use_first_pass" },
 		  3,
 		  "exclude each other" },
-		{ { "debug", "nodelay" }, 2, "'stack_url' is required" },
-		{ { NULL }, 0, "'stack_url' is required" },
+		{ { "debug", "nodelay" }, 2, "'stack_url' (or 'users') is required" },
+		{ { NULL }, 0, "'stack_url' (or 'users') is required" },
 	};
 	size_t i;
 
@@ -232,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_duplicates_and_conflicts),
 		cmocka_unit_test(test_later_source_overrides),
+		cmocka_unit_test(test_users_file),
+		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_seconds),
 	};
 

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Site policy end to end: the configuration file, the users file, stack pins."""
+
+import os
+
+import k6test
+from k6test import (PAM_AUTH_ERR, PAM_SERVICE_ERR, PAM_SUCCESS, PAM_USER_UNKNOWN, MODULE,
+                    PamTestCase)
+
+TEAM_A = "k6teama0123456789abcdef012345678"
+TEAM_B = "k6teamb0123456789abcdef012345678"
+OPS = "k6opsxx0123456789abcdef012345678"
+
+
+class Policy(PamTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.api.add_account(TEAM_A, "https://team-a.grafana.net", 111, 112)
+        cls.api.add_account(TEAM_B, "https://team-b.grafana.net", 221, 222)
+        cls.api.add_account(OPS, "https://ops.grafana.net", 331, 332)
+        cls.secrets |= {TEAM_A, TEAM_B, OPS}
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("the files must be owned by root: run as root")
+
+    def write(self, name, text, mode=0o644):
+        path = os.path.join(self.tmp, name)
+        if os.path.lexists(path):
+            os.unlink(path)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def api_args(self, *extra):
+        return ["api_url=" + self.api.url, "ca_file=" + self.ca, "nodelay"] + list(extra)
+
+    def users_args(self, users_text, *extra):
+        return self.api_args("users=" + self.write("users", users_text), *extra)
+
+    def login(self, user, token, args, **kw):
+        return self.authenticate([token], args=args, user=user, **kw)
+
+
+class ConfigFile(Policy):
+    def test_file_alone(self):
+        conf = self.write("pam_k6.conf", "# the team's stack\nstack_url = alpha\n"
+                          "api_url = %s\nca_file = %s\nnodelay\n" % (self.api.url, self.ca))
+        r = self.login("alice", self.GOOD, ["conf=" + conf])
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "12345")
+
+    def test_arguments_override_the_file(self):
+        conf = self.write("pam_k6.conf", "stack_url = alpha\nprompt = \"file prompt: \"\n"
+                          "timeout = 1\n")
+        line = "auth required %s conf=%s [prompt=argument prompt: ] %s" % (
+            MODULE, conf, " ".join(self.api_args()))
+        r = self.run_driver(self.service([line]), answers=[self.GOOD])
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(r.prompts, [("echo_off", "argument prompt: ")])
+
+    def test_file_errors_name_the_line(self):
+        conf = self.write("pam_k6.conf", "stack_url = alpha\n\ntimeout = later\n")
+        r = self.login("alice", self.GOOD, self.api_args("conf=" + conf))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR)
+        self.assertEqual(r.prompts, [])
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "configuration error", "pam_k6.conf:3: option 'timeout'")
+
+    def test_unsafe_permissions_refused(self):
+        for mode in (0o664, 0o646, 0o666):
+            with self.subTest(mode=oct(mode)):
+                conf = self.write("pam_k6.conf", "stack_url = alpha\n", mode)
+                r = self.login("alice", self.GOOD, self.api_args("conf=" + conf))
+                self.assertEqual(r.auth, PAM_SERVICE_ERR)
+                self.assertEqual(self.api.take_requests(), [])
+                self.assert_outcome(r, "configuration error", "writable by group or others")
+
+    def test_symlink_refused(self):
+        real = self.write("real.conf", "stack_url = alpha\n")
+        link = os.path.join(self.tmp, "link.conf")
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(real, link)
+        r = self.login("alice", self.GOOD, self.api_args("conf=" + link))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR)
+        self.assert_outcome(r, "configuration error", "is a symbolic link")
+
+    def test_named_file_must_exist(self):
+        r = self.login("alice", self.GOOD,
+                       self.api_args("conf=" + os.path.join(self.tmp, "absent.conf")))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR)
+        self.assert_outcome(r, "configuration error", "absent.conf")
+
+
+class UsersFile(Policy):
+    USERS = ("# who may log in, and where\n"
+             "alice      team-a\n"
+             "@loadtest  team-b    221\n"
+             "carol      ops       999\n")
+
+    def test_two_users_two_stacks(self):
+        args = self.users_args(self.USERS)
+        a = self.login("alice", TEAM_A, args)
+        self.assertEqual(a.auth, PAM_SUCCESS, a.stderr)
+        self.assertEqual((a.env["K6_CLOUD_STACK_ID"], a.env["K6_CLOUD_STACK_URL"]),
+                         ("111", "https://team-a.grafana.net"))
+        # bob is in the loadtest group only.
+        b = self.login("bob", TEAM_B, args)
+        self.assertEqual(b.auth, PAM_SUCCESS, b.stderr)
+        self.assertEqual((b.env["K6_CLOUD_STACK_ID"], b.env["K6_CLOUD_PROJECT_ID"]),
+                         ("221", "222"))
+        sent = [dict(req["headers"])["X-Stack-Url"] for req in self.api.take_requests()]
+        self.assertEqual(sent, ["https://team-a.grafana.net", "https://team-b.grafana.net"])
+
+    def test_first_line_wins(self):
+        # alice is also in loadtest, but her own line comes first.
+        r = self.login("alice", TEAM_B, self.users_args(self.USERS))
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assert_outcome(r, "denied", "HTTP 403")
+
+    def test_unlisted_user_is_unknown_after_the_prompt(self):
+        r = self.login("dave", TEAM_A, self.users_args(self.USERS))
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN)
+        self.assertEqual(r.prompts, [("echo_off", "k6 API token: ")])
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "user unknown", "no line of the users file matches")
+
+    def test_root_refused_by_default(self):
+        for extra in ((), ("allow_root",)):
+            with self.subTest(extra=extra):
+                r = self.login("root", OPS, self.users_args("*  ops\n@root ops\n", *extra))
+                self.assertEqual(r.auth, PAM_USER_UNKNOWN)
+                self.assertEqual(self.api.take_requests(), [])
+                self.assert_outcome(r, "user unknown", "uid 0")
+
+    def test_root_by_name(self):
+        r = self.login("root", OPS, self.users_args("*  team-a\nroot ops 331\n"))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "331")
+
+    def test_pinned_stack_id_mismatch(self):
+        # carol's line pins 999; the API answers 331 for the ops stack.
+        r = self.login("carol", OPS, self.users_args(self.USERS))
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assertEqual(r.k6_env(), {})
+        self.assert_outcome(r, "denied", "stack_id 331", "pinned stack is 999")
+
+    def test_pinned_stack_id_match(self):
+        r = self.login("bob", TEAM_B, self.users_args(self.USERS))
+        self.assertEqual(r.auth, PAM_SUCCESS)
+
+    def test_users_with_stack_url_is_a_config_error(self):
+        r = self.login("alice", TEAM_A, self.users_args(self.USERS, "stack_url=team-a"))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR)
+        self.assertEqual(r.prompts, [])
+        self.assert_outcome(r, "configuration error", "'users' and 'stack_url' exclude")
+
+    def test_bad_users_file(self):
+        r = self.login("alice", TEAM_A, self.users_args("alice team-a\nbob\n"))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR)
+        self.assertEqual(r.prompts, [])
+        self.assert_outcome(r, "configuration error", "users:2: want NAME STACK")
+
+    def test_unsafe_users_file(self):
+        path = self.write("users", "alice team-a\n", 0o666)
+        r = self.login("alice", TEAM_A, self.api_args("users=" + path))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR)
+        self.assert_outcome(r, "configuration error", "writable by group or others")
+
+    def test_users_file_from_the_config_file(self):
+        users = self.write("users", self.USERS)
+        conf = self.write("pam_k6.conf", "users = %s\n" % users)
+        r = self.login("alice", TEAM_A, self.api_args("conf=" + conf))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "111")
+
+
+class StackIdOption(Policy):
+    def test_single_stack_pin(self):
+        ok = self.login("alice", self.GOOD, self.api_args("stack_url=alpha", "stack_id=12345"))
+        self.assertEqual(ok.auth, PAM_SUCCESS)
+        bad = self.login("alice", self.GOOD, self.api_args("stack_url=alpha", "stack_id=54321"))
+        self.assertEqual(bad.auth, PAM_AUTH_ERR)
+        self.assert_outcome(bad, "denied", "pinned stack is 54321")
+
+
+if __name__ == "__main__":
+    k6test.main()

@@ -1,0 +1,251 @@
+/* The configuration file: safe opening, strict parsing, arguments win. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf_file.h"
+
+static char dir[] = "/tmp/pam_k6-unit.XXXXXX";
+
+static void write_file(const char *name, const char *text, mode_t mode)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* A path in the test folder; two calls may share one expression. */
+static const char *in_dir(const char *name)
+{
+	static char paths[2][512];
+	static int next;
+	char *path = paths[next++ % 2];
+
+	snprintf(path, sizeof(paths[0]), "%s/%s", dir, name);
+	return path;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* Load with the arguments given; the test process's uid stands in for root. */
+static enum k6_status load(struct k6_options *o, const char **argv, int argc, char *err,
+			   size_t errlen)
+{
+	assert_int_equal(k6_options_init(o), K6_OK);
+	return k6_config_load(o, argc, argv, getuid(), err, errlen);
+}
+
+static void test_file_then_arguments(void **state)
+{
+	const char *argv[] = { NULL, "timeout=3" };
+	struct k6_options o;
+	char err[512] = "";
+	char conf[600];
+
+	(void)state;
+	write_file("good.conf",
+		   "# pam_k6 settings\n"
+		   "\n"
+		   "stack_url = https://Alpha.Grafana.NET/\n"
+		   "  timeout=7   \n"
+		   "connect_timeout = 2.5\r\n"
+		   "prompt = \"k6 token: \"\n"
+		   "debug\n"
+		   "stack_id = 42",
+		   0644);
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("good.conf"));
+	argv[0] = conf;
+	assert_int_equal(load(&o, argv, 2, err, sizeof(err)), K6_OK);
+	assert_string_equal(o.stack_url, "https://alpha.grafana.net");
+	assert_int_equal(o.timeout_ms, 3000); /* the argument wins */
+	assert_int_equal(o.connect_timeout_ms, 2500);
+	assert_string_equal(o.prompt, "k6 token: ");
+	assert_true(o.debug);
+	assert_true(o.stack_id == 42);
+	k6_options_free(&o);
+}
+
+static void test_bad_files(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *err_has;
+	} cases[] = {
+		{ "stack_url = alpha\nbogus = 1\n", "bad.conf:2: unknown option 'bogus'" },
+		{ "stack_url = alpha\ntimeout = soon\n", "bad.conf:2: option 'timeout'" },
+		{ "stack_url = alpha\nstack_url = beta\n",
+		  "bad.conf:2: option 'stack_url' given more" },
+		{ "stack_url = alpha\ndebug = yes\n", "bad.conf:2: option 'debug' takes no value" },
+		{ "conf = /etc/other.conf\n",
+		  "bad.conf:1: option 'conf' can only be a module arg" },
+		{ "stack_url =\n", "bad.conf:1: option 'stack_url' needs a value" },
+		{ "= alpha\n", "bad.conf:1: unknown option" },
+	};
+	char conf[600];
+	size_t i;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("bad.conf"));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { conf };
+		struct k6_options o;
+		char err[512] = "";
+
+		write_file("bad.conf", cases[i].text, 0644);
+		if (load(&o, argv, 1, err, sizeof(err)) != K6_CONFIG ||
+		    strstr(err, cases[i].err_has) == NULL)
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].err_has);
+		k6_options_free(&o);
+	}
+}
+
+static void test_long_line_and_size(void **state)
+{
+	char *text = malloc(K6_FILE_MAX + 100);
+	const char *argv[] = { NULL };
+	struct k6_options o;
+	char err[512] = "";
+	char conf[600];
+
+	(void)state;
+	assert_non_null(text);
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("long.conf"));
+	argv[0] = conf;
+	memset(text, '#', K6_LINE_MAX + 1);
+	strcpy(text + K6_LINE_MAX + 1, "\nstack_url = alpha\n");
+	write_file("long.conf", text, 0644);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "long.conf:1: line longer than 1024 bytes"));
+	k6_options_free(&o);
+
+	memset(text, '\n', K6_FILE_MAX + 1);
+	text[K6_FILE_MAX + 1] = '\0';
+	write_file("long.conf", text, 0644);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "larger than 64 KiB"));
+	k6_options_free(&o);
+	free(text);
+}
+
+static void test_unsafe_files_refused(void **state)
+{
+	const char *argv[] = { NULL };
+	struct k6_options o;
+	char err[512] = "";
+	char conf[600];
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("unsafe.conf"));
+	argv[0] = conf;
+
+	write_file("unsafe.conf", "stack_url = alpha\n", 0664);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "writable by group or others"));
+	k6_options_free(&o);
+
+	write_file("unsafe.conf", "stack_url = alpha\n", 0646);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "writable by group or others"));
+	k6_options_free(&o);
+
+	/* A symbolic link is refused even when what it points to is fine. */
+	write_file("real.conf", "stack_url = alpha\n", 0644);
+	unlink(in_dir("unsafe.conf"));
+	assert_int_equal(symlink(in_dir("real.conf"), in_dir("unsafe.conf")), 0);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "is a symbolic link"));
+	k6_options_free(&o);
+
+	/* Not a regular file. */
+	unlink(in_dir("unsafe.conf"));
+	assert_int_equal(mkdir(in_dir("unsafe.conf"), 0755), 0);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	k6_options_free(&o);
+	rmdir(in_dir("unsafe.conf"));
+
+	/* A folder others may write to. */
+	write_file("unsafe.conf", "stack_url = alpha\n", 0644);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "its folder is writable by others"));
+	k6_options_free(&o);
+	assert_int_equal(chmod(dir, 0700), 0);
+
+	/* Owned by someone else (here: not by uid 4242). */
+	{
+		bool missing;
+		char *data;
+		size_t len;
+
+		assert_int_equal(k6_read_trusted_file(in_dir("unsafe.conf"), getuid() + 4242, &data,
+						      &len, &missing, err, sizeof(err)),
+				 K6_CONFIG);
+		assert_non_null(strstr(err, "is not owned by root"));
+	}
+}
+
+static void test_missing_files(void **state)
+{
+	const char *named[] = { NULL, "stack_url=alpha" };
+	struct k6_options o;
+	char err[512] = "";
+	char conf[600];
+
+	(void)state;
+	/* A file named by conf= must exist. */
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("absent.conf"));
+	named[0] = conf;
+	assert_int_equal(load(&o, named, 2, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "absent.conf"));
+	k6_options_free(&o);
+	snprintf(conf, sizeof(conf), "conf=%s/absent/dir.conf", dir);
+	assert_int_equal(load(&o, named, 2, err, sizeof(err)), K6_CONFIG);
+	k6_options_free(&o);
+	/* Relative names are refused before anything is opened. */
+	named[0] = "conf=pam_k6.conf";
+	assert_int_equal(load(&o, named, 2, err, sizeof(err)), K6_CONFIG);
+	k6_options_free(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_file_then_arguments),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_long_line_and_size),
+		cmocka_unit_test(test_unsafe_files_refused),
+		cmocka_unit_test(test_missing_files),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
