@@ -118,7 +118,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(err, 'X', ERR_LEN);
 	st = k6_options_check(&o, err, ERR_LEN);
 	check_status(st, err);
-	if (st == K6_OK && (o.stack_url == NULL || (o.try_first_pass && o.use_first_pass)))
+	/* A checked set names its stacks one way only, and one first-pass mode. */
+	if (st == K6_OK &&
+	    ((o.stack_url == NULL) == (o.users == NULL) || (o.users != NULL && o.stack_id != 0) ||
+	     (o.try_first_pass && o.use_first_pass)))
 		__builtin_trap();
 	k6_options_free(&o);
 out:
