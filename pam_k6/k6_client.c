@@ -144,6 +144,8 @@ static void classify_answer(struct k6_outcome *out, const struct body *b)
 	k6_error_response_describe(b->buf, b->len, detail, sizeof(detail));
 	out->status =
 		(out->http_status == 401 || out->http_status == 403) ? K6_DENIED : K6_UNAVAILABLE;
+	out->unreachable =
+		out->http_status == 429 || (out->http_status >= 500 && out->http_status <= 599);
 	reason(out, "HTTP %ld%s%s", out->http_status, detail[0] != '\0' ? ": " : "", detail);
 }
 
@@ -176,6 +178,19 @@ static void classify_failure(struct k6_outcome *out, CURLcode rc, const struct b
 		return;
 	}
 	out->status = K6_UNAVAILABLE;
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		out->unreachable = true;
+		break;
+	default:
+		/* TLS, certificates, pins, proxies and the rest: not an outage. */
+		break;
+	}
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		reason(out, "curl error %d, timed out (timeout=%.3gs connect_timeout=%.3gs): %s",
 		       (int)rc, (double)o->timeout_ms / 1000.0,

@@ -5,6 +5,8 @@
 #ifndef K6_CLIENT_H
 #define K6_CLIENT_H
 
+#include <stdbool.h>
+
 #include "auth_response.h"
 #include "k6_status.h"
 #include "options.h"
@@ -14,7 +16,14 @@ struct k6_outcome {
 	long http_status;             /* 0 when no answer arrived */
 	double seconds;               /* time the request took */
 	struct k6_auth_result result; /* set when status is K6_OK */
-	char reason[K6_REASON_MAX];   /* escaped for the log; never the token */
+	/*
+	 * The API could not be reached (connection refused or reset, DNS,
+	 * timeout, 429, 5xx), as opposed to an answer that cannot be trusted
+	 * (TLS, certificate, pin, a malformed 200): only this may let a cached
+	 * answer stand in.
+	 */
+	bool unreachable;
+	char reason[K6_REASON_MAX]; /* escaped for the log; never the token */
 };
 
 /* Receives detail lines for the debug log; never given a secret. */

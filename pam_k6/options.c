@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "log_escape.h"
 #include "options.h"
 #include "stack_url.h"
@@ -95,6 +96,36 @@ static enum k6_status set_stack_id(struct k6_options *o, const char *value, cons
 		return K6_CONFIG;
 	}
 	return K6_OK;
+}
+
+/* Whole seconds from 0 (off) to max. */
+static enum k6_status set_ttl(long *slot, long max, const char *value, const char **why)
+{
+	int64_t v = 0;
+
+	if (strcmp(value, "0") != 0 && (!k6_parse_id(value, &v) || v > max)) {
+		*why = max == K6_MAX_CACHE_TTL ?
+			       "must be whole seconds from 0 to 86400 (24 hours)" :
+			       "must be whole seconds from 0 to 2592000 (30 days)";
+		return K6_CONFIG;
+	}
+	*slot = (long)v;
+	return K6_OK;
+}
+
+static enum k6_status set_cache_ttl(struct k6_options *o, const char *value, const char **why)
+{
+	return set_ttl(&o->cache_ttl, K6_MAX_CACHE_TTL, value, why);
+}
+
+static enum k6_status set_offline_ttl(struct k6_options *o, const char *value, const char **why)
+{
+	return set_ttl(&o->offline_ttl, K6_MAX_OFFLINE_TTL, value, why);
+}
+
+static enum k6_status set_cache_dir(struct k6_options *o, const char *value, const char **why)
+{
+	return set_path(&o->cache_dir, value, why);
 }
 
 static enum k6_status set_ca_file(struct k6_options *o, const char *value, const char **why)
@@ -198,6 +229,9 @@ static const struct key keys[] = {
 	{ "connect_timeout", set_connect_timeout, 0 },
 	{ "ip_resolve", set_ip_resolve, 0 },
 	{ "prompt", set_prompt, 0 },
+	{ "cache_ttl", set_cache_ttl, 0 },
+	{ "offline_ttl", set_offline_ttl, 0 },
+	{ "cache_dir", set_cache_dir, 0 },
 	FLAG(try_first_pass),
 	FLAG(use_first_pass),
 	FLAG(allow_root),
@@ -262,7 +296,8 @@ enum k6_status k6_options_init(struct k6_options *o)
 	o->ip_resolve = K6_IP_ANY;
 	o->api_url = strdup(K6_DEFAULT_API_URL);
 	o->prompt = strdup(K6_DEFAULT_PROMPT);
-	if (o->api_url == NULL || o->prompt == NULL) {
+	o->cache_dir = strdup(K6_DEFAULT_CACHE_DIR);
+	if (o->api_url == NULL || o->prompt == NULL || o->cache_dir == NULL) {
 		k6_options_free(o);
 		return K6_NOMEM;
 	}
@@ -283,6 +318,7 @@ void k6_options_free(struct k6_options *o)
 	free(o->proxy);
 	free(o->pinned_pubkey);
 	free(o->prompt);
+	free(o->cache_dir);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -358,6 +394,10 @@ enum k6_status k6_options_check(const struct k6_options *o, char *err, size_t er
 	}
 	if (o->users == NULL && o->stack_url == NULL) {
 		snprintf(err, errlen, "option 'stack_url' (or 'users') is required");
+		return K6_CONFIG;
+	}
+	if (o->cache_ttl > 0 && o->offline_ttl > 0 && o->offline_ttl < o->cache_ttl) {
+		snprintf(err, errlen, "option 'offline_ttl' must be at least 'cache_ttl'");
 		return K6_CONFIG;
 	}
 	if (o->try_first_pass && o->use_first_pass) {

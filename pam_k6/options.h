@@ -37,6 +37,9 @@ struct k6_options {
 	char *prompt;
 	long timeout_ms;
 	long connect_timeout_ms;
+	long cache_ttl;   /* seconds a cached answer saves a request; 0: off */
+	long offline_ttl; /* seconds a cached answer stands in while the API is down */
+	char *cache_dir;
 	enum k6_ip_resolve ip_resolve;
 	bool try_first_pass;
 	bool use_first_pass;

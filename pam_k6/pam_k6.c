@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
+#include "cache.h"
 #include "conf_file.h"
 #include "k6_client.h"
 #include "k6_status.h"
@@ -38,6 +40,13 @@
 struct k6_env {
 	size_t n;
 	char *vars[ENV_MAX]; /* "NAME=value", as pam_putenv takes them */
+};
+
+/* Where an accepted answer came from. */
+enum served {
+	SERVED_ONLINE,  /* the API, just now */
+	SERVED_CACHE,   /* a cached answer within cache_ttl: no request */
+	SERVED_OFFLINE, /* a cached answer within offline_ttl: the API was unreachable */
 };
 
 /* What the log line says about the caller; every field already escaped. */
@@ -138,22 +147,29 @@ static void read_who(pam_handle_t *pamh, const char *user, struct who *w)
 /* One line per outcome: verdict, who, where, why, and how long it took. */
 static void log_outcome(pam_handle_t *pamh, enum k6_status st, const struct who *w,
 			const struct k6_options *o, const struct k6_outcome *out,
-			const char *reason)
+			enum served served, long age, const char *reason)
 {
+	bool has_reason = reason != NULL && reason[0] != '\0';
+	int priority = status_priority(st);
 	char ids[96] = "";
 	char time[32] = "";
+	char cache[48] = "";
 
 	if (st == K6_OK)
 		snprintf(ids, sizeof(ids), " stack_id=%" PRId64 " project_id=%" PRId64,
 			 out->result.stack_id, out->result.default_project_id);
 	if (out->seconds > 0)
 		snprintf(time, sizeof(time), " time=%.3fs", out->seconds);
-	bool has_reason = reason != NULL && reason[0] != '\0';
-
-	pam_syslog(pamh, status_priority(st), "auth %s: user=%s%s%s%s%s stack=%s%s%s%s%s%s",
+	if (served != SERVED_ONLINE)
+		snprintf(cache, sizeof(cache), " cache=%s age=%lds",
+			 served == SERVED_CACHE ? "hit" : "offline", age);
+	/* A login the API did not see, while it could not be reached, is news. */
+	if (served == SERVED_OFFLINE)
+		priority = LOG_WARNING;
+	pam_syslog(pamh, priority, "auth %s: user=%s%s%s%s%s stack=%s%s%s%s%s%s%s",
 		   status_label(st), w->user, w->rhost[0] != '\0' ? " rhost=" : "", w->rhost,
 		   w->tty[0] != '\0' ? " tty=" : "", w->tty,
-		   o->stack_url != NULL ? o->stack_url : "-", ids, time,
+		   o->stack_url != NULL ? o->stack_url : "-", ids, cache, time,
 		   has_reason ? " reason=\"" : "", has_reason ? reason : "",
 		   has_reason ? "\"" : "");
 }
@@ -185,6 +201,88 @@ static enum k6_status load_users(const struct k6_options *o, struct k6_users *us
  * line that matches the account decides its stack, and pins its stack ID if
  * it names one; this call's options take them over.
  */
+/* Say once per process that the cache cannot be used here, and why. */
+static void report_cache(pam_handle_t *pamh, const struct k6_options *o, const struct k6_cache *c)
+{
+	static int told;
+	char dir[160];
+
+	if (c->why == NULL || __atomic_exchange_n(&told, 1, __ATOMIC_RELAXED) != 0)
+		return;
+	k6_escape_str(dir, sizeof(dir), o->cache_dir, false);
+	pam_syslog(pamh, LOG_NOTICE, "cache %s: %s; logins are validated online", dir, c->why);
+}
+
+static void report_entry(pam_handle_t *pamh, const struct k6_cache_id *id, const char *problem)
+{
+	if (problem != NULL)
+		pam_syslog(pamh, LOG_WARNING, "cache entry %.16s... ignored: %s", id->hex, problem);
+}
+
+/*
+ * Ask the API, or the cache.  Within cache_ttl a cached answer saves the
+ * request; a fresh answer is stored, a refusal deletes the record at once,
+ * and when the API cannot be reached (never when its answer could not be
+ * trusted) a record within offline_ttl stands in.  The policy checks that
+ * follow treat a cached answer exactly as a fresh one.
+ */
+static enum k6_status validate(pam_handle_t *pamh, const struct k6_options *o, const char *token,
+			       struct k6_outcome *out, enum served *served, long *age)
+{
+	struct k6_cache cache;
+	struct k6_cache_id id;
+	struct k6_cache_record rec;
+	const char *problem = NULL;
+	bool use_cache = o->cache_ttl > 0 || o->offline_ttl > 0;
+	k6_debug_fn debug = o->debug ? log_debug : NULL;
+
+	*served = SERVED_ONLINE;
+	*age = 0;
+	if (!use_cache)
+		return k6_client_validate(o, token, out, debug, pamh);
+
+	k6_cache_open(&cache, o->cache_dir);
+	report_cache(pamh, o, &cache);
+	k6_cache_id(&cache, token, o->stack_url, o->api_url, &id);
+	if (k6_cache_get(&cache, &id, o->cache_ttl, &rec, &problem)) {
+		memset(out, 0, sizeof(*out));
+		out->status = K6_OK;
+		out->result = rec.result;
+		*served = SERVED_CACHE;
+		*age = (long)(time(NULL) - rec.created);
+		goto done;
+	}
+	report_entry(pamh, &id, problem);
+
+	switch (k6_client_validate(o, token, out, debug, pamh)) {
+	case K6_OK:
+		k6_cache_put(&cache, &id, &out->result,
+			     o->offline_ttl > o->cache_ttl ? o->offline_ttl : o->cache_ttl);
+		k6_cache_prune(&cache, K6_CACHE_MAX_RECORDS);
+		break;
+	case K6_DENIED:
+		/* Revoked: no cached answer may outlive the API's no. */
+		k6_cache_delete(&cache, &id);
+		break;
+	case K6_UNAVAILABLE:
+		if (!out->unreachable ||
+		    !k6_cache_get(&cache, &id, o->offline_ttl, &rec, &problem)) {
+			report_entry(pamh, &id, problem);
+			break;
+		}
+		out->status = K6_OK;
+		out->result = rec.result;
+		*served = SERVED_OFFLINE;
+		*age = (long)(time(NULL) - rec.created);
+		break;
+	default:
+		break;
+	}
+done:
+	k6_cache_close(&cache);
+	return out->status;
+}
+
 static enum k6_status check_user(pam_handle_t *pamh, struct k6_options *o,
 				 const struct k6_users *users, const char *user, const char **why)
 {
@@ -418,6 +516,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	enum k6_status user_st;
 	enum k6_status st;
 	enum k6_token_verdict tv;
+	enum served served = SERVED_ONLINE;
+	long age = 0;
 	int conv_rc = PAM_SUCCESS;
 	int rc;
 
@@ -462,8 +562,14 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		goto out;
 	}
 
-	st = k6_client_validate(&opts, token, &outcome, opts.debug ? log_debug : NULL, pamh);
-	snprintf(reason, sizeof(reason), "%s", outcome.reason);
+	st = validate(pamh, &opts, token, &outcome, &served, &age);
+	if (served == SERVED_OFFLINE)
+		snprintf(reason, sizeof(reason),
+			 "the k6 API could not be reached (%.250s); "
+			 "answered from the offline cache",
+			 outcome.reason);
+	else
+		snprintf(reason, sizeof(reason), "%s", outcome.reason);
 	if (st == K6_OK && opts.stack_id != 0 && outcome.result.stack_id != opts.stack_id) {
 		/* The token is good, for a stack this account may not use. */
 		st = K6_DENIED;
@@ -477,7 +583,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 out:
 	if (why != NULL)
 		k6_escape_str(reason, sizeof(reason), why, true);
-	log_outcome(pamh, st, &who, &opts, &outcome, reason);
+	log_outcome(pamh, st, &who, &opts, &outcome, served, age, reason);
 	rc = to_pam_code(st, conv_rc);
 	if (rc != PAM_SUCCESS && rc != PAM_INCOMPLETE && !opts.nodelay)
 		pam_fail_delay(pamh, FAIL_DELAY_USEC);

@@ -5,6 +5,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
-	libpam0g-dev libcurl4-openssl-dev libjson-c-dev \
+	libpam0g-dev libcurl4-openssl-dev libjson-c-dev libssl-dev \
 	libcmocka-dev libpam-wrapper libnss-wrapper pamtester \
 	python3 openssl ca-certificates groff-base valgrind

@@ -1,0 +1,83 @@
+/*
+ * The validation cache: the API's last answer for a (token, stack, API)
+ * triple, kept for cache_ttl (logins without a request) and offline_ttl
+ * (logins while the API cannot be reached).  A record is only ever a cached
+ * API answer: the site policy is applied to it exactly as to a fresh one.
+ *
+ * Records are files named by HMAC-SHA-256, under a host secret, of the
+ * token, the stack URL and the API URL: the token is written nowhere.  The
+ * store is reached through a descriptor of its folder (openat, renameat),
+ * every file is created with O_EXCL and renamed into place, and a file that
+ * is not exactly what pam_k6 writes (owner, mode, type, content) is ignored.
+ * No PAM types here.
+ */
+#ifndef K6_CACHE_H
+#define K6_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "auth_response.h"
+#include "k6_status.h"
+
+#define K6_DEFAULT_CACHE_DIR "/var/cache/pam_k6"
+/* Both windows are windows of exposure after a revocation: capped. */
+#define K6_MAX_CACHE_TTL (24L * 3600)
+#define K6_MAX_OFFLINE_TTL (30L * 24 * 3600)
+/* Records beyond this many are pruned, the oldest first. */
+#define K6_CACHE_MAX_RECORDS 10000
+
+struct k6_cache {
+	int dir_fd; /* -1: no cache this time (why says so) */
+	bool writable;
+	unsigned char key[32]; /* the host secret */
+	const char *why;       /* why the cache is off or read-only, for the log */
+};
+
+/* A record's name: the hex HMAC of what it answers for. */
+struct k6_cache_id {
+	char hex[65];
+};
+
+struct k6_cache_record {
+	struct k6_auth_result result;
+	time_t created;
+};
+
+/*
+ * Open (and, when the caller may, create 0700) the store at dir and its
+ * host secret.  Never fails the login: on any problem c->dir_fd is -1 and
+ * c->why explains, or c->writable is false.  Returns K6_NOMEM only.
+ */
+enum k6_status k6_cache_open(struct k6_cache *c, const char *dir);
+void k6_cache_close(struct k6_cache *c);
+
+/* The record name for (token, stack_url, api_url); nothing is written. */
+void k6_cache_id(const struct k6_cache *c, const char *token, const char *stack_url,
+		 const char *api_url, struct k6_cache_id *id);
+
+/*
+ * Read the record if it is no older than max_age seconds.  Returns true on
+ * a usable record; *problem is set (and false returned) when an entry was
+ * there but is not to be trusted: corrupt, foreign-owned, a link.
+ */
+bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_id *id, long max_age,
+		  struct k6_cache_record *rec, const char **problem);
+
+/* Store the API's answer, valid until now + keep seconds; false if not stored. */
+bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_id *id,
+		  const struct k6_auth_result *r, long keep);
+
+/* Forget the record: the API refused the token. */
+void k6_cache_delete(const struct k6_cache *c, const struct k6_cache_id *id);
+
+/*
+ * Remove records past their expiry, and the oldest beyond max_records; at
+ * most once a minute, under an exclusive lock.  Returns how many were
+ * removed, or -1 if another process is pruning or it is not time yet.
+ */
+long k6_cache_prune(const struct k6_cache *c, size_t max_records);
+
+#endif
