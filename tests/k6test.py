@@ -264,9 +264,9 @@ class PamTestCase(unittest.TestCase):
         return " ".join(["auth", control, MODULE] + list(args) + list(extra))
 
     def run_driver(self, service, user="alice", answers=(), options=(), env=None,
-                   secrets=(), timeout=60, prefix=()):
+                   secrets=(), timeout=60, prefix=(), driver=DRIVER):
         """Run the driver; prefix wraps it (unshare, valgrind)."""
-        argv = list(prefix) + [DRIVER]
+        argv = list(prefix) + [driver]
         for answer in answers:
             argv += ["-a", answer]
         argv += list(options) + [service, user]

@@ -272,10 +272,18 @@ class Cache(PamTestCase):
         self.login(self.args(cache_ttl=60))  # root made the store
         if shutil.which("setpriv") is None:
             self.skipTest("setpriv is missing")
+        # The build tree may be private to root: nobody gets copies it can read.
+        module = os.path.join(self.tmp, "pam_k6.so")
+        driver = os.path.join(self.tmp, "pam_driver")
+        shutil.copy(k6test.MODULE, module)
+        shutil.copy(k6test.DRIVER, driver)
+        os.chmod(module, 0o755)
+        os.chmod(driver, 0o755)
+        line = " ".join(["auth required", module] + self.args(cache_ttl=60))
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
-        r = self.authenticate([TOKEN, TOKEN], args=self.args(cache_ttl=60),
-                              options=["-n", "2"], prefix=prefix,
-                              env={"LD_PRELOAD": ":".join(PRELOADS)})
+        r = self.run_driver(self.service([line]), answers=[TOKEN, TOKEN], options=["-n", "2"],
+                            prefix=prefix, driver=driver,
+                            env={"LD_PRELOAD": ":".join(PRELOADS)})
         self.assertEqual(r.auths(), [PAM_SUCCESS, PAM_SUCCESS], r.stderr[-2000:])
         self.assertEqual(len(self.api.take_requests()), 3, "one by root, two online")
         notes = [t for _, t in r.logs if "logins are validated online" in t]
