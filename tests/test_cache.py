@@ -279,7 +279,10 @@ class Cache(PamTestCase):
         shutil.copy(k6test.DRIVER, driver)
         os.chmod(module, 0o755)
         os.chmod(driver, 0o755)
-        line = " ".join(["auth required", module] + self.args(cache_ttl=60))
+        # And a configuration file it can read, wherever the default one lives.
+        conf = os.path.join(self.tmp, "empty.conf")
+        open(conf, "w").close()
+        line = " ".join(["auth required", module, "conf=" + conf] + self.args(cache_ttl=60))
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
         r = self.run_driver(self.service([line]), answers=[TOKEN, TOKEN], options=["-n", "2"],
                             prefix=prefix, driver=driver,
