@@ -7,13 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "k6_client.h"
 #include "log_escape.h"
 #include "sigpipe.h"
 
 #define AUTH_PATH "/cloud/v6/auth"
+/*
+ * With reuse_connection, how long a kept handle serves: its connection,
+ * TLS session and parsed trust store are never older than this, so a
+ * change to the trust store reaches a long-lived process within it.
+ */
+#define KEPT_SECONDS 300.0
 
 struct body {
 	char *buf;
@@ -67,6 +76,155 @@ static void debugf(k6_debug_fn debug, void *ctx, const char *fmt, ...)
 	debug(ctx, line);
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * reuse_connection keeps one easy handle for the process, and with it what
+ * libcurl keeps in a handle: the connection, the TLS session and a parsed
+ * trust bundle.  The lock is only tried: a login that finds the handle busy
+ * makes a handle of its own, as without the option, rather than wait for
+ * another login.  The handle is remembered with the options its
+ * connections were made under, when it was made, and the process that
+ * made it: a child of fork() never uses its parent's handle, nor cleans it
+ * up (that would end the parent's TLS session on the socket they share).
+ */
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static CURL *kept;
+static pid_t kept_pid;
+static char *kept_for;
+static double kept_since;
+
+static void free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* What a connection depends on; a proxy URL may carry credentials. */
+static char *connection_key(const struct k6_options *o)
+{
+	char *key;
+
+	if (asprintf(&key, "%s\n%s\n%s\n%s\n%s\n%d", o->api_url,
+		     o->ca_file != NULL ? o->ca_file : "", o->ca_path != NULL ? o->ca_path : "",
+		     o->pinned_pubkey != NULL ? o->pinned_pubkey : "",
+		     o->proxy != NULL ? o->proxy : "", (int)o->ip_resolve) < 0)
+		return NULL;
+	return key;
+}
+
+/* The handle for one request; *is_kept says it is the kept one, locked. */
+static CURL *handle_take(const struct k6_options *o, bool *is_kept)
+{
+	struct k6_sigpipe_guard pipe_guard;
+	char *key;
+
+	*is_kept = false;
+	if (!o->reuse_connection || pthread_mutex_trylock(&kept_lock) != 0)
+		return curl_easy_init();
+	if (kept != NULL && kept_pid != getpid()) {
+		kept = NULL; /* the parent's: left alone, memory and all */
+		free_secret(kept_for);
+		kept_for = NULL;
+	}
+	key = connection_key(o);
+	if (key == NULL)
+		goto fail;
+	if (kept != NULL && (strcmp(key, kept_for) != 0 || now() - kept_since > KEPT_SECONDS)) {
+		k6_sigpipe_block(&pipe_guard);
+		curl_easy_cleanup(kept);
+		k6_sigpipe_restore(&pipe_guard);
+		kept = NULL;
+	}
+	if (kept == NULL) {
+		kept = curl_easy_init();
+		if (kept == NULL)
+			goto fail;
+		kept_pid = getpid();
+		kept_since = now();
+		free_secret(kept_for);
+		kept_for = key;
+		key = NULL;
+	}
+	free_secret(key);
+	curl_easy_reset(kept);
+	*is_kept = true;
+	return kept;
+fail:
+	free_secret(key);
+	pthread_mutex_unlock(&kept_lock);
+	return NULL;
+}
+
+static void handle_give_back(CURL *h, bool is_kept)
+{
+	if (!is_kept) {
+		curl_easy_cleanup(h);
+		return;
+	}
+	/* No pointer into this call's buffers (the token's header) stays set. */
+	curl_easy_reset(h);
+	pthread_mutex_unlock(&kept_lock);
+}
+
+/* A host that forks and execs keeps the connection to itself. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)clientp;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/*
+ * With neither ca_file nor ca_path, libcurl's built-in store is the trust:
+ * on Debian and Ubuntu a bundle (/etc/ssl/certs/ca-certificates.crt) and a
+ * hashed directory (/etc/ssl/certs) holding the same certificates.
+ * OpenSSL parses a bundle whole for every TLS context, about 150
+ * certificates (250 million instructions with OpenSSL 3.0, tens of
+ * milliseconds); it looks a hashed directory up lazily, one small file per
+ * issuer.  So when libcurl names a directory, the first try uses it alone,
+ * and a peer that does not verify against it is tried once more with the
+ * whole built-in store: whatever verified before still does.
+ */
+static const char *default_directory(CURL *h)
+{
+	char *dir = NULL;
+	struct stat st;
+
+	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &dir) != CURLE_OK || dir == NULL ||
+	    stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return dir;
+}
+
+/* The second try: libcurl's built-in bundle beside the directory. */
+static CURLcode retry_with_bundle(CURL *h, struct body *b, char *errbuf, k6_debug_fn debug,
+				  void *ctx)
+{
+	char *bundle = NULL;
+	CURLcode rc;
+
+	if (curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle) != CURLE_OK || bundle == NULL)
+		return CURLE_PEER_FAILED_VERIFICATION;
+	debugf(debug, ctx,
+	       "the peer did not verify against the default directory alone: "
+	       "trying again with %s too",
+	       bundle);
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+	errbuf[0] = '\0';
+	rc = curl_easy_setopt(h, CURLOPT_CAINFO, bundle);
+	return rc == CURLE_OK ? curl_easy_perform(h) : rc;
+}
+
 /* Keep the body, refusing it as soon as it grows past the cap. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
@@ -97,14 +255,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	b->len += n;
 	b->buf[b->len] = '\0';
 	return n;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Wipe the header copies libcurl's list made before the list is freed. */
@@ -210,6 +360,8 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	char *stack_header = NULL;
 	char *url = NULL;
 	CURL *h = NULL;
+	bool is_kept = false;
+	const char *default_dir = NULL;
 	struct k6_sigpipe_guard pipe_guard;
 	CURLcode rc = CURLE_OK;
 	double start;
@@ -246,7 +398,7 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 		stack_header = NULL;
 		goto out;
 	}
-	h = curl_easy_init();
+	h = handle_take(o, &is_kept);
 	if (h == NULL)
 		goto out;
 
@@ -296,6 +448,7 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, &body);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	/*
 	 * A trust store given here replaces the built-in one: libcurl would
 	 * otherwise keep its default bundle or directory beside it.
@@ -303,6 +456,9 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	if (o->ca_file != NULL || o->ca_path != NULL) {
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, o->ca_path);
+	} else if ((default_dir = default_directory(h)) != NULL) {
+		SET(CURLOPT_CAINFO, NULL);
+		SET(CURLOPT_CAPATH, default_dir);
 	}
 	if (o->pinned_pubkey != NULL)
 		SET(CURLOPT_PINNEDPUBLICKEY, o->pinned_pubkey);
@@ -318,6 +474,8 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	start = now();
 	k6_sigpipe_block(&pipe_guard);
 	rc = curl_easy_perform(h);
+	if (rc == CURLE_PEER_FAILED_VERIFICATION && default_dir != NULL)
+		rc = retry_with_bundle(h, &body, errbuf, debug, ctx);
 	k6_sigpipe_restore(&pipe_guard);
 	out->seconds = now() - start;
 
@@ -329,21 +487,24 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
 	}
 	if (debug != NULL) {
 		curl_off_t dns = 0, conn = 0, tls = 0, first = 0;
+		long connects = 0;
 
 		curl_easy_getinfo(h, CURLINFO_NAMELOOKUP_TIME_T, &dns);
 		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn);
 		curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &tls);
 		curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &first);
+		curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
 		debugf(debug, ctx,
 		       "answer: HTTP %ld, %zu body bytes; dns %.1fms connect %.1fms tls %.1fms "
-		       "first byte %.1fms",
+		       "first byte %.1fms; %s connection%s",
 		       out->http_status, body.len, (double)dns / 1e3, (double)conn / 1e3,
-		       (double)tls / 1e3, (double)first / 1e3);
+		       (double)tls / 1e3, (double)first / 1e3, connects == 0 ? "a kept" : "a new",
+		       default_dir != NULL ? "; trust: the default directory" : "");
 	}
 
 out:
 	if (h != NULL)
-		curl_easy_cleanup(h);
+		handle_give_back(h, is_kept);
 	wipe_headers(headers);
 	if (auth_header != NULL) {
 		explicit_bzero(auth_header, strlen(auth_header));

@@ -238,6 +238,7 @@ static const struct key keys[] = {
 	FLAG(export_token),
 	FLAG(nodelay),
 	FLAG(debug),
+	FLAG(reuse_connection),
 };
 
 bool k6_parse_id(const char *s, int64_t *id)

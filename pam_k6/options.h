@@ -47,7 +47,8 @@ struct k6_options {
 	bool export_token;
 	bool nodelay;
 	bool debug;
-	unsigned long seen; /* keys set by the source being applied */
+	bool reuse_connection; /* keep the connection for the process's next login */
+	unsigned long seen;    /* keys set by the source being applied */
 };
 
 /* Defaults; every pointer NULL except what has a default. */

@@ -494,12 +494,12 @@ static void log_options(pam_handle_t *pamh, const struct k6_options *o)
 	pam_syslog(pamh, LOG_DEBUG,
 		   "options: stack_url=%s api_url=%s ca_file=%s ca_path=%s pinned_pubkey=%s "
 		   "proxy=%s timeout=%ldms connect_timeout=%ldms ip_resolve=%s first_pass=%s "
-		   "allow_root=%d export_token=%d nodelay=%d",
+		   "allow_root=%d export_token=%d nodelay=%d reuse_connection=%d",
 		   o->stack_url, o->api_url, o->ca_file != NULL ? o->ca_file : "(system)",
 		   o->ca_path != NULL ? o->ca_path : "(system)",
 		   o->pinned_pubkey != NULL ? "set" : "none", o->proxy != NULL ? "set" : "none",
 		   o->timeout_ms, o->connect_timeout_ms, resolve[o->ip_resolve], first_pass,
-		   o->allow_root, o->export_token, o->nodelay);
+		   o->allow_root, o->export_token, o->nodelay, o->reuse_connection);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)

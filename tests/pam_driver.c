@@ -6,14 +6,18 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,10 +48,16 @@ static void usage(void)
 		"  -n N     authenticate N times, a handle each\n"
 		"  -C       with -n, take the answers in turn across rounds\n"
 		"  -M       print the resident set size after rounds 1, 10, 100, 1000... and the "
-		"last\n"
+		"last,\n"
+		"           and at the end the peak (maxrss) and /proc's VmHWM, RssAnon, RssFile\n"
 		"  -T MS    arm ITIMER_REAL for MS ms before authenticating, as sshd does for\n"
 		"           LoginGraceTime; afterwards wait for SIGALRM and report when it came\n"
-		"  -q       pass PAM_SILENT\n");
+		"  -q       pass PAM_SILENT\n"
+		"  -d DIR   read the service from DIR with pam_start_confdir (no pam_wrapper)\n"
+		"  -m       print each round's time: pam_start to pam_end, and pam_authenticate\n"
+		"  -F       with -n, fork after the first round: the child does the other rounds,\n"
+		"           then the parent does them too\n"
+		"  -O       at the end, list the open IP sockets and whether they close on exec\n");
 	exit(2);
 }
 
@@ -214,6 +224,40 @@ static long rss_kib(void)
 	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* "Name:   1234 kB" in /proc/self/status: the number, if line is that field. */
+static long status_kib(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(line, name, n) == 0 ? strtol(line + n, NULL, 10) : -1;
+}
+
+/*
+ * This program's own peak RSS (ru_maxrss also counts the parent it was
+ * forked from), and what is resident now: anonymous pages, which are this
+ * process's alone, and pages of files, shared with every other process
+ * that maps the same libraries.
+ */
+static void print_memory(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long hwm = -1, anon = -1, file = -1;
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (hwm < 0)
+			hwm = status_kib(line, "VmHWM:");
+		if (anon < 0)
+			anon = status_kib(line, "RssAnon:");
+		if (file < 0)
+			file = status_kib(line, "RssFile:");
+	}
+	fclose(f);
+	printf("memory hwm=%ld anon=%ld file=%ld\n", hwm, anon, file);
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -257,6 +301,28 @@ static void await_alarm(double armed_at)
 	printf("alarm fired=%d after_ms=%.0f\n", (int)alarms, now_ms() - armed_at);
 }
 
+/* The module's connections must not leak into what the host executes. */
+static void print_sockets(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int fd = (int)strtol(e->d_name, NULL, 10);
+		int domain = 0;
+		socklen_t len = sizeof(domain);
+
+		if (fd <= 2 || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+		    (domain != AF_INET && domain != AF_INET6))
+			continue;
+		printf("socket fd=%d cloexec=%d\n", fd, (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	}
+	closedir(d);
+}
+
 static void print_env(pam_handle_t *pamh)
 {
 	char **env = pam_getenvlist(pamh);
@@ -295,13 +361,17 @@ int main(int argc, char **argv)
 	bool memory = false;
 	long alarm_ms = 0;
 	double armed_at = 0;
+	const char *confdir = NULL;
+	bool timing = false;
+	bool fork_after_first = false;
+	bool sockets = false;
 	int flags = 0;
 	long rounds = 1;
 	long round;
 	int failures = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:A:c:r:t:sSXR:un:CMT:q")) != -1) {
+	while ((opt = getopt(argc, argv, "a:A:c:r:t:sSXR:un:CMT:qd:mFO")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'A':
@@ -349,6 +419,24 @@ int main(int argc, char **argv)
 		case 'q':
 			flags |= (int)PAM_SILENT;
 			break;
+		case 'd':
+#ifdef HAVE_PAM_START_CONFDIR
+			confdir = optarg;
+			break;
+#else
+			fprintf(stderr,
+				"pam_driver: -d needs pam_start_confdir (Linux-PAM >= 1.4)\n");
+			return 2;
+#endif
+		case 'm':
+			timing = true;
+			break;
+		case 'F':
+			fork_after_first = true;
+			break;
+		case 'O':
+			sockets = true;
+			break;
 		default:
 			usage();
 		}
@@ -359,6 +447,8 @@ int main(int argc, char **argv)
 	for (round = 0; round < rounds; round++) {
 		struct pam_conv conv = { converse, &sc };
 		pam_handle_t *pamh = NULL;
+		double round_start = now_ms();
+		double auth_ms = 0;
 		int rc;
 
 		if (!cycle || sc.next >= sc.n)
@@ -367,7 +457,13 @@ int main(int argc, char **argv)
 			armed_at = now_ms();
 			arm_alarm(alarm_ms);
 		}
-		rc = pam_start(argv[optind], argv[optind + 1], &conv, &pamh);
+#ifdef HAVE_PAM_START_CONFDIR
+		if (confdir != NULL)
+			rc = pam_start_confdir(argv[optind], argv[optind + 1], &conv, confdir,
+					       &pamh);
+		else
+#endif
+			rc = pam_start(argv[optind], argv[optind + 1], &conv, &pamh);
 		if (rc != PAM_SUCCESS) {
 			printf("start %d %s\n", rc, pam_strerror(NULL, rc));
 			return 1;
@@ -379,7 +475,10 @@ int main(int argc, char **argv)
 			pam_set_item(pamh, PAM_TTY, tty);
 		rc = PAM_SUCCESS;
 		for (long again = 0; again < repeat; again++) {
+			double auth_start = now_ms();
+
 			rc = pam_authenticate(pamh, flags);
+			auth_ms += now_ms() - auth_start;
 			printf("authenticate %d %s\n", rc, pam_strerror(pamh, rc));
 			if (rc != PAM_SUCCESS)
 				failures++;
@@ -392,6 +491,9 @@ int main(int argc, char **argv)
 		}
 		print_env(pamh);
 		pam_end(pamh, rc);
+		if (timing)
+			printf("time round=%ld login_us=%.0f auth_us=%.0f\n", round + 1,
+			       (now_ms() - round_start) * 1e3, auth_ms * 1e3);
 		if (memory) {
 			long r = round + 1;
 
@@ -401,7 +503,23 @@ int main(int argc, char **argv)
 				printf("rss round=%ld kib=%ld\n", round + 1, rss_kib());
 		}
 		fflush(stdout);
+		if (fork_after_first && round == 0) {
+			pid_t child = fork();
+			int status = 0;
+
+			if (child < 0)
+				return 3;
+			if (child > 0) {
+				waitpid(child, &status, 0);
+				printf("fork child_exit=%d\n",
+				       WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+					failures++;
+			}
+		}
 	}
+	if (sockets)
+		print_sockets();
 	if (alarm_ms > 0)
 		await_alarm(armed_at);
 	if (memory) {
@@ -409,6 +527,7 @@ int main(int argc, char **argv)
 
 		getrusage(RUSAGE_SELF, &ru);
 		printf("maxrss kib=%ld\n", ru.ru_maxrss);
+		print_memory();
 	}
 	for (opt = 0; opt < sc.n; opt++)
 		free(sc.answers[opt]);

@@ -10,7 +10,7 @@ function that writes raw bytes, for the tests of bad answers.
 
 Run as a script it serves until interrupted (the demo does this):
 
-    stand_in.py --cert C --key K --accounts FILE [--port N]
+    stand_in.py --cert C --key K --accounts FILE [--port N] [--keep-alive]
 
 where FILE holds lines "TOKEN STACK_URL STACK_ID PROJECT_ID".
 """
@@ -51,6 +51,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         # Headers and body go out in one segment; no Nagle delay either way.
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.stand_in.connected()
 
     def log_message(self, fmt, *args):
         if self.server.verbose:
@@ -61,13 +62,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reason = http.HTTPStatus(status).phrase
         except ValueError:
             reason = "Status"
+        keep_alive = self.server.stand_in.keep_alive
         head = ["HTTP/1.1 %d %s" % (status, reason),
                 "Content-Type: application/json",
-                "Content-Length: %d" % len(body),
-                "Connection: close"]
+                "Content-Length: %d" % len(body)]
+        head += [] if keep_alive else ["Connection: close"]
         head += ["%s: %s" % h for h in headers]
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        self.close_connection = True
+        self.close_connection = not keep_alive
 
     def record(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -141,10 +143,14 @@ class Server(http.server.ThreadingHTTPServer):
 class StandIn:
     """The stand-in API: start(), then point api_url at .url."""
 
-    def __init__(self, cert, key, host="127.0.0.1", port=0, verbose=False):
+    def __init__(self, cert, key, host="127.0.0.1", port=0, verbose=False, keep_alive=False):
+        # keep_alive: answer several requests on one connection, as the real
+        # API may; by default every answer closes its connection.
+        self.keep_alive = keep_alive
         self.accounts = {}
         self.canned = {}
         self.requests = []
+        self.connections = 0
         self._lock = threading.Lock()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -168,6 +174,16 @@ class StandIn:
     def record(self, request):
         with self._lock:
             self.requests.append(request)
+
+    def connected(self):
+        with self._lock:
+            self.connections += 1
+
+    def take_connections(self):
+        """Connections accepted since the last call."""
+        with self._lock:
+            taken, self.connections = self.connections, 0
+        return taken
 
     def take_requests(self):
         with self._lock:
@@ -257,9 +273,12 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file", help="write the port chosen here")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="keep connections open between requests")
     args = parser.parse_args()
 
-    stand_in = StandIn(args.cert, args.key, args.host, args.port, args.verbose)
+    stand_in = StandIn(args.cert, args.key, args.host, args.port, args.verbose,
+                       args.keep_alive)
     with open(args.accounts) as f:
         for line in f:
             fields = line.split()

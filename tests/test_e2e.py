@@ -145,14 +145,14 @@ class CallerEnvironment(PamTestCase):
         self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
         self.assertEqual(len(proxy.targets), 1)
 
-    def in_own_trust_store(self, args, ca):
+    def in_own_trust_store(self, args, ca, store=None):
         """Run with the machine's default trust store replaced, in a private
-        mount namespace, by one that trusts the stand-in's CA."""
+        mount namespace, by one that trusts the stand-in's CA (or by store)."""
         if shutil.which("unshare") is None or subprocess.run(
                 ["unshare", "-m", "true"] if os.geteuid() == 0 else
                 ["unshare", "-rm", "true"], capture_output=True).returncode != 0:
             self.skipTest("cannot create a mount namespace here")
-        store = os.path.join(self.tmp, "system-store")
+        store = store or os.path.join(self.tmp, "system-store")
         if not os.path.isdir(store):
             os.mkdir(store)
             shutil.copy(ca, os.path.join(store, "ca-certificates.crt"))
@@ -174,6 +174,50 @@ class CallerEnvironment(PamTestCase):
         r = self.in_own_trust_store(args, self.ca)
         self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
         self.assert_outcome(r, "api unavailable", "curl error 60")
+
+    def own_store(self, name, bundle, directory):
+        """A private /etc/ssl/certs: ca-certificates.crt holding the CAs in
+        bundle (two or more, so that rehash leaves it out), and the CAs in
+        directory as hashed files."""
+        store = os.path.join(self.tmp, name)
+        if not os.path.isdir(store):
+            os.mkdir(store)
+            with open(os.path.join(store, "ca-certificates.crt"), "w") as out:
+                for ca in bundle:
+                    with open(ca) as f:
+                        out.write(f.read())
+            for i, ca in enumerate(directory):
+                shutil.copy(ca, os.path.join(store, "ca-%d.pem" % i))
+            subprocess.run(["openssl", "rehash", store], check=True, capture_output=True)
+        return store
+
+    def default_trust(self, name, bundle, directory):
+        args = [a for a in self.base_args() if not a.startswith("ca_file=")] + ["debug"]
+        return self.in_own_trust_store(args, self.ca,
+                                       self.own_store(name, bundle, directory))
+
+    def test_default_trust_is_the_directory_alone(self):
+        # The bundle does not trust the stand-in: the directory alone did.
+        others = [self.pki.ca("other-1"), self.pki.ca("other-2")]
+        r = self.default_trust("dir-trusts", others, [self.ca])
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertIn("trust: the default directory", r.log_text())
+        self.assertNotIn("did not verify", r.log_text())
+
+    def test_default_trust_falls_back_to_the_bundle(self):
+        # Only the bundle trusts the stand-in: the second try, with it, does.
+        other = self.pki.ca("other-1")
+        r = self.default_trust("bundle-trusts", [other, self.ca], [other])
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertIn("did not verify against the default directory alone", r.log_text())
+        self.assertEqual(len(self.api.take_requests()), 1)
+
+    def test_default_trust_trusts_nothing_else(self):
+        others = [self.pki.ca("other-1"), self.pki.ca("other-2")]
+        r = self.default_trust("none-trusts", others, others)
+        self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
+        self.assert_outcome(r, "api unavailable", "curl error 60")
+        self.assertEqual(self.api.take_requests(), [])
 
     def test_ca_path_replaces_the_system_store(self):
         private = os.path.join(self.tmp, "private-dir")

@@ -335,7 +335,7 @@ class Options(Matrix):
         "prompt": ["", "a\\nb"],
     }
     FLAGS = ["try_first_pass", "use_first_pass", "allow_root", "export_token", "nodelay",
-             "debug"]
+             "debug", "reuse_connection"]
 
     def config_error(self, args, fragment):
         self.row(PAM_SERVICE_ERR, fragment, args=args, sent=0)

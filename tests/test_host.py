@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """pam_k6 as a guest in someone else's process: the caller's timers and
-signals, many handles in one process, threads, and memory."""
+signals, many handles in one process, threads, fork, and memory."""
 
+import base64
 import os
+import re
 import shutil
 import subprocess
 
 import faults
 import k6test
 from k6test import PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_SUCCESS, PamTestCase
+from stand_in import StandIn
 
 THREAD_DRIVER = os.environ.get("K6_TEST_THREAD_DRIVER",
                                os.path.join(k6test.SRCDIR, "tests", "thread_driver"))
@@ -60,31 +63,132 @@ class Host(PamTestCase):
             self.assertLess(growth, 512, r.rss)
 
     def test_threads(self):
-        if not os.path.exists(THREAD_DRIVER):
-            self.skipTest("thread_driver not built")
-        # root, a user every machine has, keeps nss_wrapper (whose own locking
-        # ThreadSanitizer objects to) out of this process.
-        name = self.service([self.module_line(extra=["allow_root"])])
-        env = dict(os.environ)
-        env.update(self.wrapper_env())
-        env["LD_PRELOAD"] = "libpam_wrapper.so"
-        threads, rounds = 16, 50
-        with k6test.wrapper_turn():
-            proc = subprocess.run([THREAD_DRIVER, name, "root", str(threads), str(rounds),
-                                   self.GOOD, BAD, "12345"], capture_output=True, text=True,
-                                  env=env, timeout=600)
-        print("\n" + proc.stdout.strip())
-        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr[-3000:])
-        self.assertIn("right=%d wrong=0" % (threads * rounds), proc.stdout)
-        for marker in ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:"):
-            self.assertNotIn(marker, proc.stderr)
-        self.assertEqual(len(self.api.take_requests()), threads * rounds)
+        run_threads(self, self.base_args())
+        self.assertEqual(len(self.api.take_requests()), THREADS * ROUNDS)
+
+
+THREADS, ROUNDS = 16, 50
+
+
+def run_threads(case, args):
+    """THREADS threads with ROUNDS logins each, good and bad tokens mixed."""
+    if not os.path.exists(THREAD_DRIVER):
+        case.skipTest("thread_driver not built")
+    # root, a user every machine has, keeps nss_wrapper (whose own locking
+    # ThreadSanitizer objects to) out of this process.
+    name = case.service([case.module_line(args, extra=["allow_root"])])
+    env = dict(os.environ)
+    env.update(case.wrapper_env())
+    env["LD_PRELOAD"] = "libpam_wrapper.so"
+    with k6test.wrapper_turn():
+        proc = subprocess.run([THREAD_DRIVER, name, "root", str(THREADS), str(ROUNDS),
+                               case.GOOD, BAD, "12345"], capture_output=True, text=True,
+                              env=env, timeout=600)
+    print("\n" + proc.stdout.strip())
+    case.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr[-3000:])
+    case.assertIn("right=%d wrong=0" % (THREADS * ROUNDS), proc.stdout)
+    for marker in ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:"):
+        case.assertNotIn(marker, proc.stderr)
+
+
+class Reuse(PamTestCase):
+    """reuse_connection: one connection for a process's logins, never its child's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # An API that keeps connections open, as the real one may.
+        cls.keep = StandIn(cls.cert, cls.key, keep_alive=True).start()
+        cls.keep.add_account(cls.GOOD, cls.STACK, 12345, 67890)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.keep.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.keep.take_connections()
+        self.keep.take_requests()
+
+    def args(self, *extra):
+        args = self.base_args() + ["debug"] + list(extra)
+        args[1] = "api_url=" + self.keep.url
+        return args
+
+    def connections(self, r):
+        """For each answer, in order: "new" or "kept" (the debug log says)."""
+        return re.findall(r"answer: .*; a (new|kept) connection", r.log_text())
+
+    def test_without_the_option_every_login_connects(self):
+        r = self.authenticate([self.GOOD], args=self.args(), options=["-n", "3"])
+        self.assertEqual(r.auths(), [PAM_SUCCESS] * 3)
+        self.assertEqual(self.connections(r), ["new"] * 3)
+        self.assertEqual(self.keep.take_connections(), 3)
+
+    def test_one_connection_serves_every_login(self):
+        r = self.authenticate([self.GOOD], args=self.args("reuse_connection"),
+                              options=["-n", "3", "-O"])
+        self.assertEqual(r.auths(), [PAM_SUCCESS] * 3)
+        self.assertEqual(self.connections(r), ["new", "kept", "kept"])
+        self.assertEqual(self.keep.take_connections(), 1)
+        # The kept socket stays open after the logins, and closes on exec.
+        self.assertEqual(re.findall(r"socket fd=\d+ cloexec=(\d)", r.stdout), ["1"])
+
+    def test_each_login_sends_its_own_token(self):
+        r = self.authenticate([BAD, self.GOOD, BAD], args=self.args("reuse_connection"),
+                              options=["-n", "3", "-C"], secrets=[BAD])
+        self.assertEqual(r.auths(), [PAM_AUTH_ERR, PAM_SUCCESS, PAM_AUTH_ERR])
+        sent = [dict(q["headers"])["Authorization"] for q in self.keep.take_requests()]
+        self.assertEqual(sent, ["Bearer " + t for t in (BAD, self.GOOD, BAD)])
+
+    def test_a_forked_child_makes_its_own_connection(self):
+        # Round 1 in the parent; rounds 2-3 in a child of fork(), then in the parent.
+        # The child leaves its parent's handle behind, unfreed, on purpose (and
+        # pam_wrapper loses its parent's strings in a child): no leak check.
+        env = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"}
+        r = self.authenticate([self.GOOD], args=self.args("reuse_connection"),
+                              options=["-n", "3", "-F", "-O"], env=env)
+        self.assertEqual(r.auths(), [PAM_SUCCESS] * 5)
+        self.assertIn("fork child_exit=0", r.stdout)
+        # The child never touched the parent's connection, which still serves it.
+        self.assertEqual(self.connections(r), ["new", "new", "kept", "kept", "kept"])
+        self.assertEqual(self.keep.take_connections(), 2)
+        cloexec = re.findall(r"socket fd=\d+ cloexec=(\d)", r.stdout)
+        self.assertTrue(cloexec and set(cloexec) == {"1"}, r.stdout)
+
+    def test_other_options_other_connection(self):
+        # Two module lines whose trust differs never share a connection.
+        lines = [self.module_line(self.args("reuse_connection")),
+                 self.module_line(self.args("reuse_connection", "pinned_pubkey=" +
+                                            self.pubkey_pin()))]
+        r = self.run_driver(self.service(lines), answers=[self.GOOD] * 2, options=["-n", "2"])
+        self.assertEqual(r.auths(), [PAM_SUCCESS] * 2)
+        self.assertEqual(self.connections(r), ["new"] * 4)
+
+    def pubkey_pin(self):
+        der = subprocess.run(["openssl", "pkey", "-in", self.key, "-pubout", "-outform", "DER"],
+                             capture_output=True, check=True).stdout
+        digest = subprocess.run(["openssl", "dgst", "-sha256", "-binary"], input=der,
+                                capture_output=True, check=True).stdout
+        return "sha256//" + base64.b64encode(digest).decode()
+
+    def test_threads(self):
+        # Threads that find the kept handle busy make their own; none waits.
+        run_threads(self, self.args("reuse_connection"))
+        self.assertEqual(len(self.keep.take_requests()), THREADS * ROUNDS)
+        self.assertLess(self.keep.take_connections(), THREADS * ROUNDS)
 
 
 class Leaks(PamTestCase):
-    ROUNDS = 500
-
     def test_valgrind_500_authentications(self):
+        self.valgrind(500, self.base_args())
+
+    def test_valgrind_reuse_connection(self):
+        # The kept handle is reset and used again: no read of freed memory.
+        self.valgrind(100, self.base_args() + ["reuse_connection"])
+
+    def valgrind(self, rounds, args):
         if not shutil.which("valgrind"):
             self.skipTest("valgrind not installed")
         if k6test.SANITIZED:
@@ -94,12 +198,12 @@ class Leaks(PamTestCase):
             self.skipTest("this valgrind cannot read the compiler's debug information "
                           "(clang 14 writes DWARF 5; build with -gdwarf-4)")
         r = self.authenticate(
-            [self.GOOD, BAD], options=["-n", str(self.ROUNDS), "-C"], timeout=1200,
+            [self.GOOD, BAD], args=args, options=["-n", str(rounds), "-C"], timeout=1200,
             prefix=["valgrind", "-q", "--error-exitcode=42", "--leak-check=full",
                     "--show-leak-kinds=definite,indirect",
                     "--errors-for-leak-kinds=definite,indirect"])
-        self.assertEqual(r.auths().count(PAM_SUCCESS), self.ROUNDS // 2)
-        self.assertEqual(r.auths().count(PAM_AUTH_ERR), self.ROUNDS // 2)
+        self.assertEqual(r.auths().count(PAM_SUCCESS), rounds // 2)
+        self.assertEqual(r.auths().count(PAM_AUTH_ERR), rounds // 2)
         self.assertNotIn("definitely lost", r.stderr)
         self.assertNotIn("indirectly lost", r.stderr)
         self.assertNotIn("Invalid read", r.stderr)

@@ -5,6 +5,7 @@
 #                   (on a machine with systemd, installing openssh-server
 #                   starts an SSH server on port 22)
 #   --packaging     also the tools of tools/package-test.sh
+#   --bench         also curl and jq, the contenders of make bench
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 extra=
@@ -12,7 +13,8 @@ for arg in "$@"; do
 	case $arg in
 	--system-tests) extra="$extra openssh-server openssh-client sshpass sudo" ;;
 	--packaging) extra="$extra debhelper devscripts dpkg-dev fakeroot lintian rpm" ;;
-	*) echo "usage: $0 [--system-tests] [--packaging]" >&2; exit 2 ;;
+	--bench) extra="$extra curl jq" ;;
+	*) echo "usage: $0 [--system-tests] [--packaging] [--bench]" >&2; exit 2 ;;
 	esac
 done
 apt-get update -q

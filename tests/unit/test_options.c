@@ -40,7 +40,7 @@ static void test_defaults(void **state)
 	assert_null(o.users);
 	assert_int_equal(o.stack_id, 0);
 	assert_false(o.try_first_pass || o.use_first_pass || o.allow_root || o.export_token ||
-		     o.nodelay || o.debug);
+		     o.nodelay || o.debug || o.reuse_connection);
 	k6_options_free(&o);
 }
 
@@ -64,6 +64,7 @@ static void test_every_key(void **state)
 		"debug",
 		"stack_id=9223372036854775807",
 		"conf=/etc/security/other.conf",
+		"reuse_connection",
 	};
 	struct k6_options o;
 	char err[256] = "";
@@ -80,7 +81,8 @@ static void test_every_key(void **state)
 	assert_int_equal(o.connect_timeout_ms, 250);
 	assert_int_equal(o.ip_resolve, K6_IP_V6);
 	assert_string_equal(o.prompt, "k6 token: ");
-	assert_true(o.try_first_pass && o.allow_root && o.export_token && o.nodelay && o.debug);
+	assert_true(o.try_first_pass && o.allow_root && o.export_token && o.nodelay && o.debug &&
+		    o.reuse_connection);
 	assert_false(o.use_first_pass);
 	assert_true(o.stack_id == INT64_MAX);
 	assert_string_equal(o.conf, "/etc/security/other.conf");
