@@ -12,16 +12,12 @@
 #include <string.h>
 
 #include "auth_response.h"
+#include "log_safe.h"
 
 /* What k6_client.c gives the describer. */
 #define DETAIL_LEN (K6_REASON_MAX - 32)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
 
 /*
  * A value the parser accepts must be the one json-c itself reads for that key
@@ -47,27 +43,6 @@ static void check_against_json_c(const char *body, size_t len, const char *key, 
 		__builtin_trap();
 	json_object_put(root);
 	json_tokener_free(tok);
-}
-
-/* Escaped for the log: printable ASCII with spaces kept, anything else as \xHH. */
-static void check_description(const char *out, size_t outlen)
-{
-	const char *end = memchr(out, '\0', outlen);
-	const char *p;
-
-	if (end == NULL)
-		__builtin_trap();
-	for (p = out; p < end; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c > 0x7e || c == '"')
-			__builtin_trap();
-		if (c != '\\')
-			continue;
-		if (end - p < 4 || p[1] != 'x' || !is_hex(p[2]) || !is_hex(p[3]))
-			__builtin_trap();
-		p += 3;
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -98,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	k6_error_response_describe(body, size, detail, DETAIL_LEN);
-	check_description(detail, DETAIL_LEN);
+	check_log_safe(detail, DETAIL_LEN, true);
 out:
 	free(body);
 	free(detail);

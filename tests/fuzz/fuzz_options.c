@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log_safe.h"
 #include "options.h"
 #include "stack_url.h"
 
@@ -18,32 +19,6 @@
 #define ERR_LEN K6_REASON_MAX
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-/* The reason goes into the log as reason="...": it must not be able to end it. */
-static void check_reason(const char *err)
-{
-	const char *end = memchr(err, '\0', ERR_LEN);
-	const char *p;
-
-	if (end == NULL || end == err)
-		__builtin_trap();
-	for (p = err; p < end; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c > 0x7e || c == '"')
-			__builtin_trap();
-		if (c != '\\')
-			continue;
-		if (end - p < 4 || p[1] != 'x' || !is_hex(p[2]) || !is_hex(p[3]))
-			__builtin_trap();
-		p += 3;
-	}
-}
 
 typedef enum k6_status (*normaliser)(const char *in, char **out, const char **why);
 
@@ -76,7 +51,7 @@ static void check_state(const struct k6_options *o)
 static void check_status(enum k6_status st, const char *err)
 {
 	if (st == K6_CONFIG)
-		check_reason(err);
+		check_log_safe(err, ERR_LEN, false);
 	else if (st != K6_OK && st != K6_NOMEM)
 		__builtin_trap();
 }
