@@ -151,6 +151,7 @@ class Result:
         self.rss = {}        # round -> resident KiB (driver -M)
         self.maxrss = None
         self.alarm = {}      # driver -T: armed, remaining_ms, fired, after_ms
+        self.auth_seconds = []  # driver -m: how long each round's pam_authenticate took
         for line in stdout.splitlines():
             kind, _, rest = line.partition(" ")
             if kind in ("authenticate", "setcred", "start"):
@@ -166,6 +167,9 @@ class Result:
                 self.env[name] = value
             elif kind == "fail_delay":
                 self.delays.append(int(rest.split()[1]))
+            elif kind == "time":
+                fields = dict(f.split("=", 1) for f in rest.split() if "=" in f)
+                self.auth_seconds.append(float(fields["auth_us"]) / 1e6)
             elif kind in ("rss", "maxrss", "alarm"):
                 fields = dict(f.split("=", 1) for f in rest.split() if "=" in f)
                 if kind == "rss":
