@@ -145,38 +145,48 @@ static char *trim(char *s, size_t *n)
 	return s;
 }
 
+int k6_next_line(const char *shown, const char *text, size_t len, size_t *pos, unsigned *line,
+		 char *buf, char *err, size_t errlen)
+{
+	const char *start = text + *pos;
+	const char *nl;
+	size_t n;
+
+	if (*pos >= len)
+		return 0;
+	nl = memchr(start, '\n', len - *pos);
+	n = nl != NULL ? (size_t)(nl - start) : len - *pos;
+	(*line)++;
+	if (n > K6_LINE_MAX || memchr(start, '\0', n) != NULL) {
+		snprintf(err, errlen, "%s:%u: line %s", shown, *line,
+			 n > K6_LINE_MAX ? "longer than 1024 bytes" : "holds a NUL byte");
+		return -1;
+	}
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	*pos += n + (nl != NULL ? 1 : 0);
+	return 1;
+}
+
 enum k6_status k6_config_apply(struct k6_options *o, const char *path, const char *text, size_t len,
 			       char *err, size_t errlen)
 {
 	char shown[256];
-	char item[K6_LINE_MAX + 2];
+	char item[K6_LINE_MAX + 1];
 	char why[256];
 	size_t pos = 0;
 	unsigned line = 0;
+	int more;
 
 	k6_escape_str(shown, sizeof(shown), path, false);
 	k6_options_new_source(o);
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+	while ((more = k6_next_line(shown, text, len, &pos, &line, item, err, errlen)) > 0) {
+		size_t n = strlen(item);
 		char *key;
 		char *eq;
 		size_t klen;
 		enum k6_status st;
 
-		line++;
-		if (n > K6_LINE_MAX) {
-			snprintf(err, errlen, "%s:%u: line longer than %d bytes", shown, line,
-				 K6_LINE_MAX);
-			return K6_CONFIG;
-		}
-		memcpy(item, text + pos, n);
-		item[n] = '\0';
-		pos += n + (nl != NULL ? 1 : 0);
-		if (memchr(item, '\0', n) != NULL) {
-			snprintf(err, errlen, "%s:%u: NUL byte in the line", shown, line);
-			return K6_CONFIG;
-		}
 		if (n > 0 && item[n - 1] == '\r')
 			n--;
 		key = trim(item, &n);
@@ -213,7 +223,7 @@ enum k6_status k6_config_apply(struct k6_options *o, const char *path, const cha
 			return st;
 		}
 	}
-	return K6_OK;
+	return more < 0 ? K6_CONFIG : K6_OK;
 }
 
 enum k6_status k6_config_load(struct k6_options *o, int argc, const char **argv, uid_t owner,

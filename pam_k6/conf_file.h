@@ -33,6 +33,15 @@ enum k6_status k6_read_trusted_file(const char *path, uid_t owner, char **data, 
 				    bool *missing, char *err, size_t errlen);
 
 /*
+ * The next line of text[0..len) from *pos, without its newline, into buf
+ * (K6_LINE_MAX + 1 bytes), counting lines in *line.  Returns 1 with a line,
+ * 0 at the end of the text, -1 for a line too long or holding a NUL byte,
+ * explained in err as shown:line.
+ */
+int k6_next_line(const char *shown, const char *text, size_t len, size_t *pos, unsigned *line,
+		 char *buf, char *err, size_t errlen);
+
+/*
  * Apply a configuration file's text to o as one source: "key = value" or
  * "flag" lines, '#' comment lines, blank lines; a value may be put in
  * double quotes to keep spaces at its ends.  Errors name path:line.

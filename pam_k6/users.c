@@ -78,30 +78,18 @@ enum k6_status k6_users_parse(const char *path, const char *text, size_t len, st
 	char buf[K6_LINE_MAX + 1];
 	size_t pos = 0;
 	unsigned line = 0;
+	int more;
 
 	out->rules = NULL;
 	out->n = 0;
 	k6_escape_str(shown, sizeof(shown), path, false);
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+	while ((more = k6_next_line(shown, text, len, &pos, &line, buf, err, errlen)) > 0) {
 		const char *field[FIELDS_MAX] = { NULL };
 		const char *why = NULL;
 		char *save = NULL;
 		char *tok;
 		size_t nf = 0;
 		enum k6_status st;
-
-		line++;
-		if (n > K6_LINE_MAX || memchr(text + pos, '\0', n) != NULL) {
-			snprintf(err, errlen, "%s:%u: line %s", shown, line,
-				 n > K6_LINE_MAX ? "longer than 1024 bytes" : "holds a NUL byte");
-			k6_users_free(out);
-			return K6_CONFIG;
-		}
-		memcpy(buf, text + pos, n);
-		buf[n] = '\0';
-		pos += n + (nl != NULL ? 1 : 0);
 
 		for (tok = strtok_r(buf, " \t\r", &save); tok != NULL && nf < FIELDS_MAX;
 		     tok = strtok_r(NULL, " \t\r", &save)) {
@@ -127,6 +115,10 @@ enum k6_status k6_users_parse(const char *path, const char *text, size_t len, st
 			k6_users_free(out);
 			return st;
 		}
+	}
+	if (more < 0) {
+		k6_users_free(out);
+		return K6_CONFIG;
 	}
 	return K6_OK;
 }
