@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The body of an answer from GET /cloud/v6/auth, turned into values.
  * json-c only: no PAM, no libcurl.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The validation cache: the API's last answer for a (token, stack, API)
  * triple, kept for cache_ttl (logins without a request) and offline_ttl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The files an administrator writes: the configuration file, with the keys
  * of the module arguments, and (read the same way) the users file.  They

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The one HTTPS request pam_k6 makes: GET {api_url}/cloud/v6/auth.
  * libcurl only; no PAM types.

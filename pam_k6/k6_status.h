@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The verdicts pam_k6 reaches.  Every part of the module speaks in these;
  * only pam_k6.c turns them into PAM return codes, in one place.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text that came from outside (a user name the client chose, server error
  * messages, libcurl's error text) is escaped before it reaches a log line,

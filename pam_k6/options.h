@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Module options: one table of keys, one setter.  The setter serves module
  * arguments now and a configuration file later; a source that comes later

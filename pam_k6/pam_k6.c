@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pam_k6: authenticate with a Grafana Cloud k6 API token.
  *

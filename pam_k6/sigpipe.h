@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * With CURLOPT_NOSIGNAL set, libcurl leaves SIGPIPE alone; a write to a
  * connection the server has reset must still not kill the host process.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The two URLs pam_k6 works with: the Grafana stack (sent in X-Stack-Url,
  * compared by the server byte for byte) and the base of the k6 API.

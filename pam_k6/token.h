@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Screening of what the user typed, before anything leaves the host.
  */

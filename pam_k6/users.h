@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The users file: who may log in with a k6 token, and against which stack.
  *

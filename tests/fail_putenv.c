@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Preloaded by the tests: makes the Nth call of pam_putenv (counted from 1,
  * N from $K6_TEST_FAIL_PUTENV_AT) fail with PAM_BUF_ERR, as libpam does

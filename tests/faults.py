@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Misbehaving servers and answers for pam_k6's fault tests, all on loopback.
 
 The TCP-level servers here work below TLS (they never know a token); the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared pieces of pam_k6's end-to-end tests.
 
 Real libpam runs the freshly built module: tests/pam_driver is a small PAM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A small PAM application for the end-to-end tests: it runs real libpam
  * (normally under pam_wrapper, which points it at the tests' service

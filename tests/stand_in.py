@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A stand-in for the k6 API's GET /cloud/v6/auth, over HTTPS on loopback.
 
 It answers the way the real endpoint does: 200 with stack_id and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The man page renders without warnings, and every option the module knows is
 # documented in the man page and in the README's option table.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """pam_k6 end to end: real libpam, the built module, the stand-in API."""
 
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The fault matrix: every way the network, the server, the caller or the
 input can misbehave, each with the PAM code it must give, the time it may
 take, and the reason its log line must name.

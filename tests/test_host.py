@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """pam_k6 as a guest in someone else's process: the caller's timers and
 signals, many handles in one process, threads, fork, and memory."""
 

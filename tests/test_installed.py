@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The installed module, named without a path, as a host's pam.d names it.
 
 Run by tools/package-test.sh after the package is installed (and once

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Site policy end to end: the configuration file, the users file, stack pins."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The built module exports pam_sm_authenticate and pam_sm_setcred, nothing else,
 and loads with every symbol resolved."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """pam_k6 where it lives: a real sshd and a real sudo load the built module.
 
 System tests.  They need root and the programs in NEEDED, and skip (77)

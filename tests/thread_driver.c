@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Many threads authenticating at once, each with its own PAM handle, good
  * and bad tokens mixed: every verdict must be the right one.  Prints one

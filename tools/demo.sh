@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # pam_k6 demo: the stand-in k6 API on loopback, real libpam, pamtester.
 #
 # A user "alice" (made up by nss_wrapper) logs in through a PAM service that

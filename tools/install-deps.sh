@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install what building and testing pam_k6 needs on Debian or Ubuntu (as root).
 #
 #   --system-tests  also sshd, ssh, sshpass and sudo for tests/test_system.py

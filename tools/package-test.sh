@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Build the Debian package from the release tarball, check it with lintian,
 # install it with dpkg -i, log in through the installed module with
 # pamtester, check its pam-auth-update profile, and purge it again.

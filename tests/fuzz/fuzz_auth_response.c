@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the answer-body parser and the error-body describer.  The body comes
  * from the network and is not NUL-terminated, so it is handed over in a buffer

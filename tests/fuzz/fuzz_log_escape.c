@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz log escaping.  The first byte is the size of the output buffer (0 to
  * 255), the low bit of the second says whether spaces are kept, the rest is

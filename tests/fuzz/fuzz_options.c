@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the option setter.  The input is a list of items separated by '\n' or
  * '\0'; an empty item starts a new source, as a configuration file read after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the stack and API URL normalisers.  Their output goes into an HTTP
  * header and a request URL and is compared by the server byte for byte, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzz token screening against a reference written here from the rule alone:
  * a token is 1 or more bytes of the RFC 6750 b64token alphabet followed by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * For the harnesses: text that goes into a log line as reason="..." must be
  * NUL-terminated within its buffer, printable ASCII, without a quote that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parsing answers of /cloud/v6/auth: the good shape and every bad one. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The cache store: record names, the host secret, strict records. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The configuration file: safe opening, strict parsing, arguments win. */
 #include "config.h"
 

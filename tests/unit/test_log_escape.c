@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Escaping outside text for log lines. */
 #include "config.h"
 

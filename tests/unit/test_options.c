@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Option parsing: every key, good and bad values, duplicates, precedence. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SIGPIPE guard around the request: a reset connection must not kill the host. */
 #include "config.h"
 

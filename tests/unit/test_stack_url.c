@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stack and API URL normalisation: k6's rule, with k6's bugs fixed. */
 #include "config.h"
 

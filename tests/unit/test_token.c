@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Token screening: every boundary of length and alphabet. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The users file: its format, and who matches which line. */
 #include "config.h"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """make bench: what one pam_k6 login costs, beside the floor and the alternatives.
 
 Everything runs on loopback against the project's stand-in API (separate,

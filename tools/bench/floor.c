@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The floor for "make bench": the one request pam_k6 makes, with libcurl and
  * the options pam_k6/k6_client.c sets, and nothing else: no PAM, no option
