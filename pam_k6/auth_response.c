@@ -58,10 +58,21 @@ static bool parse_strict(const char *body, size_t len, json_object **out)
  */
 struct raw_member {
 	const char *key;
+	/* Why a body is refused for this member, spelled out once by MEMBER(). */
+	const char *missing;
+	const char *repeated;
+	const char *not_int;
+	const char *not_positive;
 	unsigned count;
 	const char *value;
 	size_t value_len;
 };
+
+#define MEMBER(key)                                                                         \
+	{                                                                                   \
+		key, key " missing", key " given more than once", key " is not an integer", \
+			key " is not a positive 64-bit integer", 0, NULL, 0                 \
+	}
 
 struct raw_scan {
 	struct raw_member *members;
@@ -296,12 +307,9 @@ static bool raw_positive_int64(const char *s, size_t len, int64_t *out)
 enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_auth_result *out,
 				      const char **why)
 {
-	struct raw_member members[] = {
-		{ "stack_id", 0, NULL, 0 },
-		{ "default_project_id", 0, NULL, 0 },
-	};
-	struct raw_scan scan = { members, 2, 0 };
-	int64_t values[2];
+	struct raw_member members[] = { MEMBER("stack_id"), MEMBER("default_project_id") };
+	struct raw_scan scan = { members, sizeof(members) / sizeof(members[0]), 0 };
+	int64_t values[sizeof(members) / sizeof(members[0])] = { 0 };
 	json_object *root;
 	enum k6_status st = K6_UNAVAILABLE;
 	size_t k;
@@ -324,26 +332,24 @@ enum k6_status k6_auth_response_parse(const char *body, size_t len, struct k6_au
 		*why = "body is not valid JSON";
 		goto out;
 	}
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < scan.n_members; k++) {
+		const struct raw_member *m = &members[k];
 		json_object *v = NULL;
 
-		if (!json_object_object_get_ex(root, members[k].key, &v) || members[k].count == 0) {
-			*why = k == 0 ? "stack_id missing" : "default_project_id missing";
+		if (!json_object_object_get_ex(root, m->key, &v) || m->count == 0) {
+			*why = m->missing;
 			goto out;
 		}
-		if (members[k].count > 1) {
-			*why = k == 0 ? "stack_id given more than once" :
-					"default_project_id given more than once";
+		if (m->count > 1) {
+			*why = m->repeated;
 			goto out;
 		}
 		if (!json_object_is_type(v, json_type_int)) {
-			*why = k == 0 ? "stack_id is not an integer" :
-					"default_project_id is not an integer";
+			*why = m->not_int;
 			goto out;
 		}
-		if (!raw_positive_int64(members[k].value, members[k].value_len, &values[k])) {
-			*why = k == 0 ? "stack_id is not a positive 64-bit integer" :
-					"default_project_id is not a positive 64-bit integer";
+		if (!raw_positive_int64(m->value, m->value_len, &values[k])) {
+			*why = m->not_positive;
 			goto out;
 		}
 	}

@@ -17,6 +17,8 @@
 #include <openssl/hmac.h>
 
 #include "cache.h"
+#include "secret.h"
+#include "safe_file.h"
 
 #define KEY_FILE "key"
 #define LOCK_FILE "lock"
@@ -26,41 +28,36 @@
 /* A clock that went back this far makes a record untrustworthy. */
 #define CLOCK_SLACK 5
 
-static bool trusted(const struct stat *st, off_t max_size)
+/*
+ * Read an entry of the store, which must be root's and no one else's to
+ * read, at most max bytes into buf (max + 1 bytes).  Anything but
+ * K6_FILE_OK and K6_FILE_MISSING leaves a reason in *problem.
+ */
+static enum k6_file_verdict read_entry(int dir_fd, const char *name, size_t max, char *buf,
+				       size_t *len, const char **problem)
 {
-	return S_ISREG(st->st_mode) && st->st_uid == 0 && (st->st_mode & 077) == 0 &&
-	       st->st_size <= max_size;
-}
+	const struct k6_file_rules rules = { 0, 077, 077, max };
+	char why[128];
+	enum k6_file_verdict v =
+		k6_read_file_at(dir_fd, name, &rules, buf, max + 1, len, why, sizeof(why));
 
-/* Read exactly a trusted file of at most max bytes; its size in *len. */
-static bool read_entry(int dir_fd, const char *name, char *buf, size_t max, size_t *len,
-		       const char **problem)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	*problem = NULL;
-	if (fd < 0) {
-		if (errno == ELOOP)
-			*problem = "is a symbolic link";
-		return false;
-	}
-	if (fstat(fd, &st) != 0 || !trusted(&st, (off_t)max)) {
+	switch (v) {
+	case K6_FILE_OK:
+	case K6_FILE_MISSING:
+		*problem = NULL;
+		break;
+	case K6_FILE_LINK:
+		*problem = "is a symbolic link";
+		break;
+	case K6_FILE_UNTRUSTED:
 		*problem = "is not a file of root's that only root can read";
-		close(fd);
-		return false;
-	}
-	do
-		n = read(fd, buf, max);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0 || (size_t)n != (size_t)st.st_size) {
+		break;
+	case K6_FILE_TOO_LARGE:
+	case K6_FILE_ERROR:
 		*problem = "cannot be read whole";
-		return false;
+		break;
 	}
-	*len = (size_t)n;
-	return true;
+	return v;
 }
 
 /* Create name in the folder with content, or fail if it exists: O_EXCL. */
@@ -102,21 +99,31 @@ static bool host_key(struct k6_cache *c)
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		unsigned char fresh[sizeof(c->key)];
+		char buf[sizeof(c->key) + 1];
 		char tmp[64];
 		const char *problem;
 		size_t len = 0;
 		bool linked;
 
-		if (read_entry(c->dir_fd, KEY_FILE, (char *)c->key, sizeof(c->key), &len,
-			       &problem)) {
+		switch (read_entry(c->dir_fd, KEY_FILE, sizeof(c->key), buf, &len, &problem)) {
+		case K6_FILE_OK:
+			memcpy(c->key, buf, sizeof(c->key));
+			explicit_bzero(buf, sizeof(buf));
 			if (len == sizeof(c->key))
 				return true;
 			c->why = "the host key is malformed";
 			return false;
-		}
-		if (problem != NULL || errno != ENOENT) {
-			c->why = problem != NULL ? "the host key is not root's alone" :
-						   "the host key cannot be read";
+		case K6_FILE_MISSING:
+			break;
+		case K6_FILE_UNTRUSTED:
+		case K6_FILE_LINK:
+			c->why = "the host key is not root's alone";
+			return false;
+		case K6_FILE_TOO_LARGE:
+			c->why = "the host key is malformed";
+			return false;
+		case K6_FILE_ERROR:
+			c->why = "the host key cannot be read";
 			return false;
 		}
 		if (!c->writable) {
@@ -143,9 +150,10 @@ static bool host_key(struct k6_cache *c)
 	return false;
 }
 
-enum k6_status k6_cache_open(struct k6_cache *c, const char *dir)
+void k6_cache_open(struct k6_cache *c, const char *dir)
 {
-	struct stat st;
+	static const struct k6_file_rules folder_rules = { 0, 077, 077, 0 };
+	char why[128];
 
 	memset(c, 0, sizeof(*c));
 	c->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -155,9 +163,9 @@ enum k6_status k6_cache_open(struct k6_cache *c, const char *dir)
 		c->why = errno == EACCES ?
 				 "the cache folder is root's; this process may not use it" :
 				 "the cache folder cannot be opened";
-		return K6_OK;
+		return;
 	}
-	if (fstat(c->dir_fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0) {
+	if (!k6_folder_trusted(c->dir_fd, &folder_rules, why, sizeof(why))) {
 		c->why = "the cache folder is not root's alone (want owner root, mode 0700)";
 		goto off;
 	}
@@ -166,12 +174,11 @@ enum k6_status k6_cache_open(struct k6_cache *c, const char *dir)
 		goto off;
 	if (!c->writable)
 		c->why = "the cache folder is read-only for this process";
-	return K6_OK;
+	return;
 off:
 	close(c->dir_fd);
 	c->dir_fd = -1;
 	c->writable = false;
-	return K6_OK;
 }
 
 void k6_cache_close(struct k6_cache *c)
@@ -182,7 +189,7 @@ void k6_cache_close(struct k6_cache *c)
 	explicit_bzero(c->key, sizeof(c->key));
 }
 
-/* Append a field with its length first, so no two triples read alike. */
+/* Append a field with its length first, so that no two lists read alike. */
 static size_t put_field(unsigned char *buf, size_t at, const char *field)
 {
 	uint32_t len = (uint32_t)strlen(field);
@@ -193,36 +200,38 @@ static size_t put_field(unsigned char *buf, size_t at, const char *field)
 	return at + sizeof(len) + len;
 }
 
-void k6_cache_id(const struct k6_cache *c, const char *token, const char *stack_url,
-		 const char *api_url, struct k6_cache_id *id)
+void k6_cache_name(const struct k6_cache *c, const char *token, const char *const *fields,
+		   size_t nfields, struct k6_cache_name *name)
 {
 	static const char domain[] = "pam_k6 cache v1";
 	static const char hex[] = "0123456789abcdef";
-	size_t size = sizeof(domain) + 3 * sizeof(uint32_t) + strlen(token) + strlen(stack_url) +
-		      strlen(api_url);
-	unsigned char *msg = malloc(size);
+	size_t size = sizeof(domain) + sizeof(uint32_t) + strlen(token);
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mac_len = 0;
+	unsigned char *msg;
 	size_t at;
+	size_t i;
 
-	id->hex[0] = '\0';
+	name->hex[0] = '\0';
+	for (i = 0; i < nfields; i++)
+		size += sizeof(uint32_t) + strlen(fields[i]);
+	msg = malloc(size);
 	if (msg == NULL)
 		return;
 	memcpy(msg, domain, sizeof(domain));
 	at = put_field(msg, sizeof(domain), token);
-	at = put_field(msg, at, stack_url);
-	at = put_field(msg, at, api_url);
+	for (i = 0; i < nfields; i++)
+		at = put_field(msg, at, fields[i]);
 	if (HMAC(EVP_sha256(), c->key, (int)sizeof(c->key), msg, at, mac, &mac_len) != NULL &&
 	    mac_len == 32) {
-		for (size_t i = 0; i < mac_len; i++) {
-			id->hex[2 * i] = hex[mac[i] >> 4];
-			id->hex[2 * i + 1] = hex[mac[i] & 0x0f];
+		for (i = 0; i < mac_len; i++) {
+			name->hex[2 * i] = hex[mac[i] >> 4];
+			name->hex[2 * i + 1] = hex[mac[i] & 0x0f];
 		}
-		id->hex[2 * (size_t)mac_len] = '\0';
+		name->hex[2 * (size_t)mac_len] = '\0';
 	}
 	/* The message holds the token. */
-	explicit_bzero(msg, size);
-	free(msg);
+	k6_free_secret_n(msg, size);
 }
 
 static int format_record(char *buf, size_t len, const struct k6_auth_result *r, int64_t created,
@@ -281,19 +290,19 @@ static bool parse_record(const char *buf, size_t len, struct k6_auth_result *r, 
 	return n > 0 && (size_t)n == len && memcmp(again, buf, len) == 0;
 }
 
-bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_id *id, long max_age,
+bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_name *name, long max_age,
 		  struct k6_cache_record *rec, const char **problem)
 {
-	char buf[RECORD_MAX];
+	char buf[RECORD_MAX + 1];
 	int64_t created;
 	int64_t expires;
 	time_t now = time(NULL);
 	size_t len;
 
 	*problem = NULL;
-	if (c->dir_fd < 0 || id->hex[0] == '\0' || max_age <= 0)
+	if (c->dir_fd < 0 || name->hex[0] == '\0' || max_age <= 0)
 		return false;
-	if (!read_entry(c->dir_fd, id->hex, buf, sizeof(buf), &len, problem))
+	if (read_entry(c->dir_fd, name->hex, RECORD_MAX, buf, &len, problem) != K6_FILE_OK)
 		return false;
 	if (!parse_record(buf, len, &rec->result, &created, &expires)) {
 		*problem = "is corrupt";
@@ -307,7 +316,7 @@ bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_id *id, long m
 	return (int64_t)now - created <= max_age && (int64_t)now <= expires;
 }
 
-bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_id *id,
+bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_name *name,
 		  const struct k6_auth_result *r, long keep)
 {
 	char buf[RECORD_MAX];
@@ -315,7 +324,7 @@ bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_id *id,
 	time_t now = time(NULL);
 	int n;
 
-	if (c->dir_fd < 0 || !c->writable || id->hex[0] == '\0' || keep <= 0)
+	if (c->dir_fd < 0 || !c->writable || name->hex[0] == '\0' || keep <= 0)
 		return false;
 	n = format_record(buf, sizeof(buf), r, (int64_t)now, (int64_t)now + keep);
 	if (n <= 0 || (size_t)n >= sizeof(buf))
@@ -323,17 +332,17 @@ bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_id *id,
 	temp_name(tmp, sizeof(tmp), "rec");
 	if (!create_exclusive(c->dir_fd, tmp, buf, (size_t)n, 0600))
 		return false;
-	if (renameat(c->dir_fd, tmp, c->dir_fd, id->hex) != 0) {
+	if (renameat(c->dir_fd, tmp, c->dir_fd, name->hex) != 0) {
 		unlinkat(c->dir_fd, tmp, 0);
 		return false;
 	}
 	return true;
 }
 
-void k6_cache_delete(const struct k6_cache *c, const struct k6_cache_id *id)
+void k6_cache_delete(const struct k6_cache *c, const struct k6_cache_name *name)
 {
-	if (c->dir_fd >= 0 && c->writable && id->hex[0] != '\0')
-		unlinkat(c->dir_fd, id->hex, 0);
+	if (c->dir_fd >= 0 && c->writable && name->hex[0] != '\0')
+		unlinkat(c->dir_fd, name->hex, 0);
 }
 
 static bool is_record_name(const char *name)
@@ -351,6 +360,13 @@ struct kept {
 	char name[65];
 };
 
+/* The records a sweep leaves in place, to be trimmed to the bound. */
+struct kept_list {
+	struct kept *v;
+	size_t n;
+	size_t cap;
+};
+
 static int by_age(const void *a, const void *b)
 {
 	const struct kept *x = a;
@@ -359,42 +375,74 @@ static int by_age(const void *a, const void *b)
 	return x->created < y->created ? -1 : x->created > y->created;
 }
 
-long k6_cache_prune(const struct k6_cache *c, size_t max_records)
+static bool keep(struct kept_list *k, const char *name, int64_t created)
 {
-	struct kept *kept = NULL;
-	size_t nkept = 0;
-	size_t cap = 0;
-	long removed = 0;
-	time_t now = time(NULL);
-	struct dirent *de;
-	struct stat st;
-	DIR *dir = NULL;
-	int lock;
-	int scan_fd;
+	if (k->n == k->cap) {
+		size_t cap = k->cap != 0 ? k->cap * 2 : 256;
+		struct kept *grown = realloc(k->v, cap * sizeof(*k->v));
 
-	if (c->dir_fd < 0 || !c->writable)
-		return -1;
-	lock = openat(c->dir_fd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (grown == NULL)
+			return false;
+		k->v = grown;
+		k->cap = cap;
+	}
+	k->v[k->n].created = created;
+	memcpy(k->v[k->n].name, name, sizeof(k->v[k->n].name));
+	k->n++;
+	return true;
+}
+
+/*
+ * The lock that makes one process the pruner: taken only when the lock
+ * file is root's alone and the last prune (its mtime) is old enough.
+ */
+static int take_prune_lock(const struct k6_cache *c, time_t now)
+{
+	static const struct k6_file_rules lock_rules = { 0, 077, 077, 0 };
+	char why[128];
+	struct stat st;
+	int lock = openat(c->dir_fd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
 	if (lock < 0)
 		return -1;
-	if (fstat(lock, &st) != 0 || !trusted(&st, 0) || now - st.st_mtime < PRUNE_EVERY ||
-	    flock(lock, LOCK_EX | LOCK_NB) != 0) {
+	if (fstat(lock, &st) != 0 ||
+	    k6_file_trusted(&st, &lock_rules, why, sizeof(why)) != K6_FILE_OK ||
+	    now - st.st_mtime < PRUNE_EVERY || flock(lock, LOCK_EX | LOCK_NB) != 0) {
 		close(lock);
 		return -1;
 	}
 	futimens(lock, NULL);
+	return lock;
+}
 
-	scan_fd = openat(c->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dir = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
+/* Remove one entry the sweep found stale; true if it is gone. */
+static bool remove_entry(const struct k6_cache *c, const char *name)
+{
+	return unlinkat(c->dir_fd, name, 0) == 0;
+}
+
+/*
+ * Go through the store once: remove what a writer left half-made, and
+ * records that are expired or not to be trusted; list the others in k.
+ * false if memory ran out (k is then incomplete).
+ */
+static bool sweep(const struct k6_cache *c, time_t now, struct kept_list *k, long *removed)
+{
+	int scan_fd = openat(c->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
+	struct dirent *de;
+	bool ok = true;
+
 	if (dir == NULL) {
 		if (scan_fd >= 0)
 			close(scan_fd);
-		goto out;
+		return false;
 	}
-	while ((de = readdir(dir)) != NULL) {
-		char buf[RECORD_MAX];
+	while (ok && (de = readdir(dir)) != NULL) {
+		char buf[RECORD_MAX + 1];
 		struct k6_auth_result r;
 		const char *problem;
+		struct stat st;
 		int64_t created;
 		int64_t expires;
 		size_t len;
@@ -402,44 +450,55 @@ long k6_cache_prune(const struct k6_cache *c, size_t max_records)
 		if (strncmp(de->d_name, ".tmp-", 5) == 0) {
 			/* A writer that died between create and rename. */
 			if (fstatat(c->dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    now - st.st_mtime > PRUNE_EVERY &&
-			    unlinkat(c->dir_fd, de->d_name, 0) == 0)
-				removed++;
+			    now - st.st_mtime > PRUNE_EVERY && remove_entry(c, de->d_name))
+				(*removed)++;
 			continue;
 		}
 		if (!is_record_name(de->d_name))
 			continue;
-		if (!read_entry(c->dir_fd, de->d_name, buf, sizeof(buf), &len, &problem) ||
+		if (read_entry(c->dir_fd, de->d_name, RECORD_MAX, buf, &len, &problem) !=
+			    K6_FILE_OK ||
 		    !parse_record(buf, len, &r, &created, &expires) || (int64_t)now > expires) {
-			if (unlinkat(c->dir_fd, de->d_name, 0) == 0)
-				removed++;
+			if (remove_entry(c, de->d_name))
+				(*removed)++;
 			continue;
 		}
-		if (nkept == cap) {
-			size_t grown_cap = cap != 0 ? cap * 2 : 256;
-			struct kept *grown = realloc(kept, grown_cap * sizeof(*kept));
-
-			if (grown == NULL)
-				goto out;
-			kept = grown;
-			cap = grown_cap;
-		}
-		kept[nkept].created = created;
-		memcpy(kept[nkept].name, de->d_name, sizeof(kept[nkept].name));
-		nkept++;
+		ok = keep(k, de->d_name, created);
 	}
-	if (nkept > max_records) {
-		size_t i;
+	closedir(dir);
+	return ok;
+}
 
-		qsort(kept, nkept, sizeof(*kept), by_age);
-		for (i = 0; i < nkept - max_records; i++)
-			if (unlinkat(c->dir_fd, kept[i].name, 0) == 0)
-				removed++;
-	}
-out:
-	if (dir != NULL)
-		closedir(dir);
-	free(kept);
+/* Remove the oldest records beyond max_records. */
+static long trim_oldest(const struct k6_cache *c, struct kept_list *k, size_t max_records)
+{
+	long removed = 0;
+	size_t i;
+
+	if (k->n <= max_records)
+		return 0;
+	qsort(k->v, k->n, sizeof(*k->v), by_age);
+	for (i = 0; i < k->n - max_records; i++)
+		if (remove_entry(c, k->v[i].name))
+			removed++;
+	return removed;
+}
+
+long k6_cache_prune(const struct k6_cache *c, size_t max_records)
+{
+	struct kept_list kept = { NULL, 0, 0 };
+	time_t now = time(NULL);
+	long removed = 0;
+	int lock;
+
+	if (c->dir_fd < 0 || !c->writable)
+		return -1;
+	lock = take_prune_lock(c, now);
+	if (lock < 0)
+		return -1;
+	if (sweep(c, now, &kept, &removed))
+		removed += trim_oldest(c, &kept, max_records);
+	free(kept.v);
 	flock(lock, LOCK_UN);
 	close(lock);
 	return removed;

@@ -37,8 +37,8 @@ struct k6_cache {
 	const char *why;       /* why the cache is off or read-only, for the log */
 };
 
-/* A record's name: the hex HMAC of what it answers for. */
-struct k6_cache_id {
+/* A record's name: the hex HMAC of what it answers for; "" if none could be made. */
+struct k6_cache_name {
 	char hex[65];
 };
 
@@ -50,29 +50,33 @@ struct k6_cache_record {
 /*
  * Open (and, when the caller may, create 0700) the store at dir and its
  * host secret.  Never fails the login: on any problem c->dir_fd is -1 and
- * c->why explains, or c->writable is false.  Returns K6_NOMEM only.
+ * c->why explains, or c->writable is false.
  */
-enum k6_status k6_cache_open(struct k6_cache *c, const char *dir);
+void k6_cache_open(struct k6_cache *c, const char *dir);
 void k6_cache_close(struct k6_cache *c);
 
-/* The record name for (token, stack_url, api_url); nothing is written. */
-void k6_cache_id(const struct k6_cache *c, const char *token, const char *stack_url,
-		 const char *api_url, struct k6_cache_id *id);
+/*
+ * The record name for the token and the fields that decide what the API's
+ * answer means (the stack, the API, whom the request trusts); nothing is
+ * written.
+ */
+void k6_cache_name(const struct k6_cache *c, const char *token, const char *const *fields,
+		   size_t nfields, struct k6_cache_name *name);
 
 /*
  * Read the record if it is no older than max_age seconds.  Returns true on
  * a usable record; *problem is set (and false returned) when an entry was
  * there but is not to be trusted: corrupt, foreign-owned, a link.
  */
-bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_id *id, long max_age,
+bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_name *name, long max_age,
 		  struct k6_cache_record *rec, const char **problem);
 
 /* Store the API's answer, valid until now + keep seconds; false if not stored. */
-bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_id *id,
+bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_name *name,
 		  const struct k6_auth_result *r, long keep);
 
 /* Forget the record: the API refused the token. */
-void k6_cache_delete(const struct k6_cache *c, const struct k6_cache_id *id);
+void k6_cache_delete(const struct k6_cache *c, const struct k6_cache_name *name);
 
 /*
  * Remove records past their expiry, and the oldest beyond max_records; at

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The files an administrator writes: the configuration file, with the keys
- * of the module arguments, and (read the same way) the users file.  They
- * are trusted only when root owns them and nobody else can change them.
+ * The configuration file: the keys of the module arguments, one per line.
+ * It is read as safe_file.h reads the administrator's files: only when
+ * root owns it and nobody else can change it.
  */
 #ifndef K6_CONF_FILE_H
 #define K6_CONF_FILE_H
@@ -13,34 +13,11 @@
 
 #include "k6_status.h"
 #include "options.h"
+#include "safe_file.h"
 
 #ifndef K6_DEFAULT_CONF
 #define K6_DEFAULT_CONF "/etc/security/pam_k6.conf"
 #endif
-
-/* Longest file and line read; anything longer is a configuration error. */
-#define K6_FILE_MAX ((size_t)64 * 1024)
-#define K6_LINE_MAX 1024
-
-/*
- * Read the whole of path (absolute) into *data (NUL-terminated, length
- * *len), after checking on the open descriptors, not on the path, that the
- * file is a regular file and no symbolic link, that owner owns it and no
- * one else may write it, and that owner owns its folder and others may not
- * write there.  A file that does not exist sets *missing and returns
- * K6_CONFIG; every refusal explains itself in err.
- */
-enum k6_status k6_read_trusted_file(const char *path, uid_t owner, char **data, size_t *len,
-				    bool *missing, char *err, size_t errlen);
-
-/*
- * The next line of text[0..len) from *pos, without its newline, into buf
- * (K6_LINE_MAX + 1 bytes), counting lines in *line.  Returns 1 with a line,
- * 0 at the end of the text, -1 for a line too long or holding a NUL byte,
- * explained in err as shown:line.
- */
-int k6_next_line(const char *shown, const char *text, size_t len, size_t *pos, unsigned *line,
-		 char *buf, char *err, size_t errlen);
 
 /*
  * Apply a configuration file's text to o as one source: "key = value" or

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "auth_response.h"
+#include "k6_log.h"
 #include "k6_status.h"
 #include "options.h"
 
@@ -27,15 +28,15 @@ struct k6_outcome {
 	char reason[K6_REASON_MAX]; /* escaped for the log; never the token */
 };
 
-/* Receives detail lines for the debug log; never given a secret. */
-typedef void (*k6_debug_fn)(void *ctx, const char *line);
-
 /*
- * Ask the API whether token may use o->stack_url.  The token must have
- * passed k6_token_screen().  Every copy made of it here is wiped before it
- * is freed.  debug may be NULL.  Returns out->status.
+ * Ask the API whether token may use stack_url (normalised), with the
+ * connection settings of o.  The token must have passed k6_token_screen().
+ * Every copy made of it here is wiped before it is freed.  Detail for the
+ * debug log goes to log (which may be NULL) at LOG_DEBUG.  Returns
+ * out->status.
  */
-enum k6_status k6_client_validate(const struct k6_options *o, const char *token,
-				  struct k6_outcome *out, k6_debug_fn debug, void *ctx);
+enum k6_status k6_client_validate(const struct k6_options *o, const char *stack_url,
+				  const char *token, struct k6_outcome *out, k6_log_fn log,
+				  void *ctx);
 
 #endif

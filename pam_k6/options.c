@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #define PROMPT_MAX 256
 #define PATH_MAX_LEN 4096
 
-typedef enum k6_status (*setter)(struct k6_options *o, const char *value, const char **why);
+typedef enum k6_status (*setter)(struct k6_options *o, const char *value, char *why, size_t whylen);
 
 struct key {
 	const char *name;
@@ -43,160 +44,193 @@ static enum k6_status replace(char **slot, const char *value)
 	return K6_OK;
 }
 
-static enum k6_status set_stack_url(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_stack_url(struct k6_options *o, const char *value, char *why,
+				    size_t whylen)
 {
+	const char *w = NULL;
 	char *url;
-	enum k6_status st = k6_stack_url_normalise(value, &url, why);
+	enum k6_status st = k6_stack_url_normalise(value, &url, &w);
 
-	if (st != K6_OK)
+	if (st != K6_OK) {
+		snprintf(why, whylen, "%s", w != NULL ? w : "is invalid");
 		return st;
+	}
 	free(o->stack_url);
 	o->stack_url = url;
 	return K6_OK;
 }
 
-static enum k6_status set_api_url(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_api_url(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
+	const char *w = NULL;
 	char *url;
-	enum k6_status st = k6_api_url_normalise(value, &url, why);
+	enum k6_status st = k6_api_url_normalise(value, &url, &w);
 
-	if (st != K6_OK)
+	if (st != K6_OK) {
+		snprintf(why, whylen, "%s", w != NULL ? w : "is invalid");
 		return st;
+	}
 	free(o->api_url);
 	o->api_url = url;
 	return K6_OK;
 }
 
-static enum k6_status set_path(char **slot, const char *value, const char **why)
+static enum k6_status set_path(char **slot, const char *value, char *why, size_t whylen)
 {
 	if (value[0] != '/') {
-		*why = "must be an absolute path";
+		snprintf(why, whylen, "must be an absolute path");
 		return K6_CONFIG;
 	}
 	if (strlen(value) > PATH_MAX_LEN || !printable(value, true)) {
-		*why = "is not a usable path";
+		snprintf(why, whylen, "is not a usable path");
 		return K6_CONFIG;
 	}
 	return replace(slot, value);
 }
 
-static enum k6_status set_conf(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_conf(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
-	return set_path(&o->conf, value, why);
+	return set_path(&o->conf, value, why, whylen);
 }
 
-static enum k6_status set_users(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_users(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
-	return set_path(&o->users, value, why);
+	return set_path(&o->users, value, why, whylen);
 }
 
-static enum k6_status set_stack_id(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_stack_id(struct k6_options *o, const char *value, char *why,
+				   size_t whylen)
 {
 	if (!k6_parse_id(value, &o->stack_id)) {
-		*why = "must be a stack ID, a whole number from 1 to 9223372036854775807";
+		snprintf(why, whylen, "must be a stack ID, a whole number from 1 to %" PRId64,
+			 INT64_MAX);
 		return K6_CONFIG;
 	}
 	return K6_OK;
 }
 
+/* "86400 (1 day)", "2592000 (30 days)": the largest value, as people count it. */
+static void describe_seconds(char *buf, size_t len, long max)
+{
+	long days = max / 86400;
+	long hours = max / 3600;
+
+	if (max % 86400 == 0)
+		snprintf(buf, len, "%ld (%ld day%s)", max, days, days == 1 ? "" : "s");
+	else if (max % 3600 == 0)
+		snprintf(buf, len, "%ld (%ld hour%s)", max, hours, hours == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%ld", max);
+}
+
 /* Whole seconds from 0 (off) to max. */
-static enum k6_status set_ttl(long *slot, long max, const char *value, const char **why)
+static enum k6_status set_ttl(long *slot, long max, const char *value, char *why, size_t whylen)
 {
 	int64_t v = 0;
 
 	if (strcmp(value, "0") != 0 && (!k6_parse_id(value, &v) || v > max)) {
-		*why = max == K6_MAX_CACHE_TTL ?
-			       "must be whole seconds from 0 to 86400 (24 hours)" :
-			       "must be whole seconds from 0 to 2592000 (30 days)";
+		char shown[64];
+
+		describe_seconds(shown, sizeof(shown), max);
+		snprintf(why, whylen, "must be whole seconds from 0 to %s", shown);
 		return K6_CONFIG;
 	}
 	*slot = (long)v;
 	return K6_OK;
 }
 
-static enum k6_status set_cache_ttl(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_cache_ttl(struct k6_options *o, const char *value, char *why,
+				    size_t whylen)
 {
-	return set_ttl(&o->cache_ttl, K6_MAX_CACHE_TTL, value, why);
+	return set_ttl(&o->cache_ttl, K6_MAX_CACHE_TTL, value, why, whylen);
 }
 
-static enum k6_status set_offline_ttl(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_offline_ttl(struct k6_options *o, const char *value, char *why,
+				      size_t whylen)
 {
-	return set_ttl(&o->offline_ttl, K6_MAX_OFFLINE_TTL, value, why);
+	return set_ttl(&o->offline_ttl, K6_MAX_OFFLINE_TTL, value, why, whylen);
 }
 
-static enum k6_status set_cache_dir(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_cache_dir(struct k6_options *o, const char *value, char *why,
+				    size_t whylen)
 {
-	return set_path(&o->cache_dir, value, why);
+	return set_path(&o->cache_dir, value, why, whylen);
 }
 
-static enum k6_status set_ca_file(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_ca_file(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
-	return set_path(&o->ca_file, value, why);
+	return set_path(&o->ca_file, value, why, whylen);
 }
 
-static enum k6_status set_ca_path(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_ca_path(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
-	return set_path(&o->ca_path, value, why);
+	return set_path(&o->ca_path, value, why, whylen);
 }
 
-static enum k6_status set_pinned_pubkey(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_pinned_pubkey(struct k6_options *o, const char *value, char *why,
+					size_t whylen)
 {
 	if (strncmp(value, "sha256//", 8) != 0 && value[0] != '/') {
-		*why = "must be sha256//HASH[;sha256//HASH...] or an absolute path";
+		snprintf(why, whylen, "must be sha256//HASH[;sha256//HASH...] or an absolute path");
 		return K6_CONFIG;
 	}
 	if (strlen(value) > PATH_MAX_LEN || !printable(value, value[0] == '/')) {
-		*why = "has characters it cannot have";
+		snprintf(why, whylen, "has characters it cannot have");
 		return K6_CONFIG;
 	}
 	return replace(&o->pinned_pubkey, value);
 }
 
-static enum k6_status set_proxy(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_proxy(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
 	if (strstr(value, "://") == NULL) {
-		*why = "must be a URL such as http://proxy.example:3128";
+		snprintf(why, whylen, "must be a URL such as http://proxy.example:3128");
 		return K6_CONFIG;
 	}
 	if (strlen(value) > PATH_MAX_LEN || !printable(value, false)) {
-		*why = "has spaces or control characters";
+		snprintf(why, whylen, "has spaces or control characters");
 		return K6_CONFIG;
 	}
 	return replace(&o->proxy, value);
 }
 
-static enum k6_status set_prompt(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_prompt(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
 	if (strlen(value) > PROMPT_MAX || !printable(value, true)) {
-		*why = "must be at most 256 bytes without control characters";
+		snprintf(why, whylen, "must be at most %d bytes without control characters",
+			 PROMPT_MAX);
 		return K6_CONFIG;
 	}
 	return replace(&o->prompt, value);
 }
 
-static enum k6_status set_ms(long *slot, const char *value, const char **why)
+static enum k6_status set_ms(long *slot, const char *value, char *why, size_t whylen)
 {
 	long ms;
 
 	if (!k6_parse_seconds(value, &ms) || ms <= 0 || ms > K6_MAX_TIMEOUT_MS) {
-		*why = "must be seconds, more than 0 and at most 60 (decimals allowed)";
+		snprintf(why, whylen,
+			 "must be seconds, more than 0 and at most %ld (decimals allowed)",
+			 K6_MAX_TIMEOUT_MS / 1000);
 		return K6_CONFIG;
 	}
 	*slot = ms;
 	return K6_OK;
 }
 
-static enum k6_status set_timeout(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_timeout(struct k6_options *o, const char *value, char *why, size_t whylen)
 {
-	return set_ms(&o->timeout_ms, value, why);
+	return set_ms(&o->timeout_ms, value, why, whylen);
 }
 
-static enum k6_status set_connect_timeout(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_connect_timeout(struct k6_options *o, const char *value, char *why,
+					  size_t whylen)
 {
-	return set_ms(&o->connect_timeout_ms, value, why);
+	return set_ms(&o->connect_timeout_ms, value, why, whylen);
 }
 
-static enum k6_status set_ip_resolve(struct k6_options *o, const char *value, const char **why)
+static enum k6_status set_ip_resolve(struct k6_options *o, const char *value, char *why,
+				     size_t whylen)
 {
 	if (strcmp(value, "any") == 0)
 		o->ip_resolve = K6_IP_ANY;
@@ -205,7 +239,7 @@ static enum k6_status set_ip_resolve(struct k6_options *o, const char *value, co
 	else if (strcmp(value, "ipv6") == 0)
 		o->ip_resolve = K6_IP_V6;
 	else {
-		*why = "must be any, ipv4 or ipv6";
+		snprintf(why, whylen, "must be any, ipv4 or ipv6");
 		return K6_CONFIG;
 	}
 	return K6_OK;
@@ -335,7 +369,7 @@ enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err,
 	char shown[4 * KEY_MAX + 8];
 	const char *eq = strchr(item, '=');
 	size_t name_len = eq != NULL ? (size_t)(eq - item) : strlen(item);
-	const char *why = NULL;
+	char why[160] = "";
 	enum k6_status st;
 	size_t i;
 
@@ -372,10 +406,10 @@ enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err,
 		snprintf(err, errlen, "option '%s' needs a value (%s=...)", name, name);
 		return K6_CONFIG;
 	}
-	st = keys[i].set(o, eq + 1, &why);
+	st = keys[i].set(o, eq + 1, why, sizeof(why));
 	if (st == K6_CONFIG)
 		snprintf(err, errlen, "option '%s': value %s", name,
-			 why != NULL ? why : "is invalid");
+			 why[0] != '\0' ? why : "is invalid");
 	else if (st == K6_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	return st;

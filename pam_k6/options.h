@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Module options: one table of keys, one setter.  The setter serves module
- * arguments now and a configuration file later; a source that comes later
- * overrides an earlier one simply by being applied last.
+ * Module options: one table of keys, one setter.  The setter serves the
+ * configuration file and the module arguments alike; a source that comes
+ * later (the arguments) overrides an earlier one simply by being applied
+ * last.
  */
 #ifndef K6_OPTIONS_H
 #define K6_OPTIONS_H

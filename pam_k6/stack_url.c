@@ -80,18 +80,12 @@ static bool parse_port(const char *s, size_t len, unsigned long *port)
 	return true;
 }
 
-static bool split_url(const char *in, struct url_parts *u, const char **why)
+/* Printable ASCII without spaces, and not too long. */
+static bool check_text(const char *in, const char **why)
 {
-	const char *p;
-	const char *auth;
-	const char *auth_end;
-	const char *at;
-	const char *host;
-	const char *host_end;
-	size_t i;
 	size_t len;
+	size_t i;
 
-	memset(u, 0, sizeof(*u));
 	if (in == NULL || in[0] == '\0') {
 		*why = "is empty";
 		return false;
@@ -108,107 +102,147 @@ static bool split_url(const char *in, struct url_parts *u, const char **why)
 			return false;
 		}
 	}
+	return true;
+}
 
-	auth = in;
+/* "https://" or "http://" (any case), or none (https); *rest is past it. */
+static bool parse_scheme(const char *in, struct url_parts *u, const char **rest, const char **why)
+{
 	/* A scheme can only come before the first '/', '?' or '#'. */
-	p = strstr(in, "://");
-	if (p != NULL && (size_t)(p - in) < strcspn(in, "/?#")) {
-		size_t slen = (size_t)(p - in);
-		char scheme[6];
+	const char *p = strstr(in, "://");
+	char scheme[6];
+	size_t slen;
+	size_t i;
 
-		if (slen == 0 || slen >= sizeof(scheme)) {
-			*why = "has a scheme other than https or http";
-			return false;
-		}
-		for (i = 0; i < slen; i++)
-			scheme[i] = lower(in[i]);
-		scheme[slen] = '\0';
-		if (strcmp(scheme, "https") == 0)
-			u->https = true;
-		else if (strcmp(scheme, "http") != 0) {
-			*why = "has a scheme other than https or http";
-			return false;
-		}
-		u->has_scheme = true;
-		auth = p + 3;
-	} else {
+	*rest = in;
+	if (p == NULL || (size_t)(p - in) >= strcspn(in, "/?#")) {
 		u->https = true;
+		return true;
 	}
-
-	auth_end = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (p = auth; p < auth_end; p++)
-		if (*p == '@')
-			at = p;
-	host = auth;
-	if (at != NULL) {
-		u->has_userinfo = true;
-		host = at + 1;
+	slen = (size_t)(p - in);
+	if (slen == 0 || slen >= sizeof(scheme)) {
+		*why = "has a scheme other than https or http";
+		return false;
 	}
+	for (i = 0; i < slen; i++)
+		scheme[i] = lower(in[i]);
+	scheme[slen] = '\0';
+	if (strcmp(scheme, "https") == 0) {
+		u->https = true;
+	} else if (strcmp(scheme, "http") != 0) {
+		*why = "has a scheme other than https or http";
+		return false;
+	}
+	u->has_scheme = true;
+	*rest = p + 3;
+	return true;
+}
 
-	if (*host == '[') {
-		char addr[INET6_ADDRSTRLEN];
-		struct in6_addr ignored;
-		const char *close = memchr(host, ']', (size_t)(auth_end - host));
-		size_t alen;
+/* "[v6 address]" from host to end; *host_end is past the bracket. */
+static bool parse_ipv6(const char *host, const char *end, struct url_parts *u,
+		       const char **host_end, const char **why)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct in6_addr ignored;
+	const char *close = memchr(host, ']', (size_t)(end - host));
+	size_t alen;
+	size_t i;
 
-		if (close == NULL) {
-			*why = "has an unterminated IPv6 address";
-			return false;
-		}
-		alen = (size_t)(close - host - 1);
-		if (alen == 0 || alen >= sizeof(addr)) {
-			*why = "has a bad IPv6 address";
-			return false;
-		}
-		memcpy(addr, host + 1, alen);
-		addr[alen] = '\0';
-		if (inet_pton(AF_INET6, addr, &ignored) != 1) {
-			*why = "has a bad IPv6 address";
-			return false;
-		}
-		for (i = 0; i < alen; i++)
-			addr[i] = lower(addr[i]);
-		snprintf(u->host, sizeof(u->host), "[%s]", addr);
-		u->ipv6 = true;
-		host_end = close + 1;
-		if (host_end != auth_end && *host_end != ':') {
-			*why = "has a bad IPv6 address";
-			return false;
-		}
-	} else {
-		size_t hlen;
+	if (close == NULL) {
+		*why = "has an unterminated IPv6 address";
+		return false;
+	}
+	alen = (size_t)(close - host - 1);
+	if (alen == 0 || alen >= sizeof(addr)) {
+		*why = "has a bad IPv6 address";
+		return false;
+	}
+	memcpy(addr, host + 1, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET6, addr, &ignored) != 1) {
+		*why = "has a bad IPv6 address";
+		return false;
+	}
+	for (i = 0; i < alen; i++)
+		addr[i] = lower(addr[i]);
+	snprintf(u->host, sizeof(u->host), "[%s]", addr);
+	u->ipv6 = true;
+	*host_end = close + 1;
+	if (*host_end != end && **host_end != ':') {
+		*why = "has a bad IPv6 address";
+		return false;
+	}
+	return true;
+}
 
-		host_end = memchr(host, ':', (size_t)(auth_end - host));
-		if (host_end == NULL)
-			host_end = auth_end;
-		hlen = (size_t)(host_end - host);
-		if (hlen == 0) {
-			*why = "has no host name";
-			return false;
-		}
-		if (hlen > HOST_MAX) {
-			*why = "has a host name that is too long";
-			return false;
-		}
-		for (i = 0; i < hlen; i++)
-			u->host[i] = lower(host[i]);
-		u->host[hlen] = '\0';
-		if (!valid_host_name(u->host)) {
-			*why = "has an invalid host name";
-			return false;
+/* A host name or IPv4 address from host up to ':' or end, in lower case. */
+static bool parse_host_name(const char *host, const char *end, struct url_parts *u,
+			    const char **host_end, const char **why)
+{
+	size_t hlen;
+	size_t i;
+
+	*host_end = memchr(host, ':', (size_t)(end - host));
+	if (*host_end == NULL)
+		*host_end = end;
+	hlen = (size_t)(*host_end - host);
+	if (hlen == 0) {
+		*why = "has no host name";
+		return false;
+	}
+	if (hlen > HOST_MAX) {
+		*why = "has a host name that is too long";
+		return false;
+	}
+	for (i = 0; i < hlen; i++)
+		u->host[i] = lower(host[i]);
+	u->host[hlen] = '\0';
+	if (!valid_host_name(u->host)) {
+		*why = "has an invalid host name";
+		return false;
+	}
+	return true;
+}
+
+/* "[user@]host[:port]" from auth to end. */
+static bool parse_authority(const char *auth, const char *end, struct url_parts *u,
+			    const char **why)
+{
+	const char *host = auth;
+	const char *host_end;
+	const char *p;
+
+	for (p = auth; p < end; p++) {
+		if (*p == '@') {
+			u->has_userinfo = true;
+			host = p + 1;
 		}
 	}
-
-	if (host_end < auth_end) { /* ":port" */
-		if (!parse_port(host_end + 1, (size_t)(auth_end - host_end - 1), &u->port)) {
+	if (*host == '[' ? !parse_ipv6(host, end, u, &host_end, why) :
+			   !parse_host_name(host, end, u, &host_end, why))
+		return false;
+	if (host_end < end) { /* ":port" */
+		if (!parse_port(host_end + 1, (size_t)(end - host_end - 1), &u->port)) {
 			*why = "has a bad port";
 			return false;
 		}
 		if (u->port == (u->https ? 443UL : 80UL))
 			u->port = 0;
 	}
+	return true;
+}
 
+static bool split_url(const char *in, struct url_parts *u, const char **why)
+{
+	const char *auth;
+	const char *auth_end;
+
+	memset(u, 0, sizeof(*u));
+	if (!check_text(in, why) || !parse_scheme(in, u, &auth, why))
+		return false;
+	auth_end = auth + strcspn(auth, "/?#");
+	if (!parse_authority(auth, auth_end, u, why))
+		return false;
 	u->path = auth_end;
 	u->path_len = strcspn(auth_end, "?#");
 	u->has_query = auth_end[u->path_len] != '\0';

@@ -3,14 +3,15 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "conf_file.h"
 #include "log_escape.h"
 #include "options.h"
+#include "safe_file.h"
 #include "stack_url.h"
 #include "users.h"
 
@@ -39,23 +40,27 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static enum k6_status add_rule(struct k6_users *u, const char **field, unsigned line,
-			       const char **why)
+static enum k6_status add_rule(struct k6_users *u, const char **field, unsigned line, char *why,
+			       size_t whylen)
 {
 	struct k6_user_rule rule = { NULL, NULL, 0, line };
 	struct k6_user_rule *grown;
+	const char *w = NULL;
 	enum k6_status st;
 
 	if (!valid_name(field[0])) {
-		*why = "the first field must be a user, @group or *";
+		snprintf(why, whylen, "the first field must be a user, @group or *");
 		return K6_CONFIG;
 	}
-	st = k6_stack_url_normalise(field[1], &rule.stack_url, why);
-	if (st != K6_OK)
+	st = k6_stack_url_normalise(field[1], &rule.stack_url, &w);
+	if (st != K6_OK) {
+		snprintf(why, whylen, "%s", w != NULL ? w : "is invalid");
 		return st;
+	}
 	if (field[2] != NULL && !k6_parse_id(field[2], &rule.stack_id)) {
 		free(rule.stack_url);
-		*why = "the stack ID must be a whole number from 1 to 9223372036854775807";
+		snprintf(why, whylen, "the stack ID must be a whole number from 1 to %" PRId64,
+			 INT64_MAX);
 		return K6_CONFIG;
 	}
 	rule.name = strdup(field[0]);
@@ -86,7 +91,7 @@ enum k6_status k6_users_parse(const char *path, const char *text, size_t len, st
 	k6_escape_str(shown, sizeof(shown), path, false);
 	while ((more = k6_next_line(shown, text, len, &pos, &line, buf, err, errlen)) > 0) {
 		const char *field[FIELDS_MAX] = { NULL };
-		const char *why = NULL;
+		char why[160] = "";
 		char *save = NULL;
 		char *tok;
 		size_t nf = 0;
@@ -107,7 +112,7 @@ enum k6_status k6_users_parse(const char *path, const char *text, size_t len, st
 			k6_users_free(out);
 			return K6_CONFIG;
 		}
-		st = add_rule(out, field, line, &why);
+		st = add_rule(out, field, line, why, sizeof(why));
 		if (st != K6_OK) {
 			if (st == K6_CONFIG)
 				snprintf(err, errlen, "%s:%u: %s", shown, line, why);
@@ -122,6 +127,24 @@ enum k6_status k6_users_parse(const char *path, const char *text, size_t len, st
 		return K6_CONFIG;
 	}
 	return K6_OK;
+}
+
+enum k6_status k6_users_load(const char *path, uid_t owner, struct k6_users *out, char *err,
+			     size_t errlen)
+{
+	const struct k6_file_rules rules = K6_ADMIN_FILE_RULES(owner);
+	bool missing;
+	char *text;
+	size_t len;
+	enum k6_status st = k6_read_trusted_file(path, &rules, &text, &len, &missing, err, errlen);
+
+	out->rules = NULL;
+	out->n = 0;
+	if (st != K6_OK)
+		return st;
+	st = k6_users_parse(path, text, len, out, err, errlen);
+	free(text);
+	return st;
 }
 
 void k6_users_free(struct k6_users *u)

@@ -36,6 +36,10 @@ struct k6_users {
 enum k6_status k6_users_parse(const char *path, const char *text, size_t len, struct k6_users *out,
 			      char *err, size_t errlen);
 
+/* Read the users file at path (owned by owner, as safe_file.h rules) and parse it. */
+enum k6_status k6_users_load(const char *path, uid_t owner, struct k6_users *out, char *err,
+			     size_t errlen);
+
 void k6_users_free(struct k6_users *u);
 
 /* Looks a group up by name; false if there is no such group. */

@@ -123,6 +123,22 @@ class UsersFile(Policy):
         self.assertEqual(r.auth, PAM_AUTH_ERR)
         self.assert_outcome(r, "denied", "HTTP 403")
 
+    def test_debug_logs_what_was_configured_and_what_was_resolved(self):
+        # The options line says what the site configured (the users file, no
+        # stack of its own); the target line, what this login resolved.
+        users = self.write("users", self.USERS)
+        r = self.login("bob", TEAM_B, self.api_args("users=" + users, "debug"))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        text = r.log_text()
+        self.assertNotIn("(null)", text)
+        (options,) = [t for _, t in r.logs if t.startswith("options: ")]
+        self.assertTrue(options.startswith("options: users=%s " % users), options)
+        self.assertNotIn("stack_url=", options)
+        (target,) = [t for _, t in r.logs if t.startswith("target: ")]
+        self.assertEqual(target, "target: stack_url=https://team-b.grafana.net stack_id=221"
+                                 " (users file line 3)")
+        self.assert_outcome(r, "success", "stack=https://team-b.grafana.net", "stack_id=221")
+
     def test_unlisted_user_is_unknown_after_the_prompt(self):
         r = self.login("dave", TEAM_A, self.users_args(self.USERS))
         self.assertEqual(r.auth, PAM_USER_UNKNOWN)

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "k6_env.h"
+#include "secret.h"
+#include "stack_url.h"
+
+static bool add(struct k6_env *e, const char *name, const char *value)
+{
+	char *var;
+
+	if (e->n == K6_ENV_MAX || asprintf(&var, "%s=%s", name, value) < 0)
+		return false;
+	e->vars[e->n++] = var;
+	return true;
+}
+
+enum k6_status k6_env_build(struct k6_env *e, const struct k6_options *o, const char *stack_url,
+			    const char *token, const struct k6_auth_result *r)
+{
+	char stack_id[24];
+	char project_id[24];
+	bool ok;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(stack_id, sizeof(stack_id), "%" PRId64, r->stack_id);
+	snprintf(project_id, sizeof(project_id), "%" PRId64, r->default_project_id);
+	ok = add(e, "K6_CLOUD_STACK_ID", stack_id) && add(e, "K6_CLOUD_PROJECT_ID", project_id) &&
+	     add(e, "K6_CLOUD_STACK_URL", stack_url);
+	if (ok && strcmp(o->api_url, K6_DEFAULT_API_URL) != 0)
+		ok = add(e, "K6_CLOUD_HOST_V6", o->api_url);
+	if (ok && o->export_token)
+		ok = add(e, "K6_CLOUD_TOKEN", token);
+	if (!ok) {
+		k6_env_clear(e);
+		return K6_NOMEM;
+	}
+	return K6_OK;
+}
+
+void k6_env_clear(struct k6_env *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		k6_free_secret(e->vars[i]);
+	e->n = 0;
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "log_escape.h"
+#include "login.h"
+#include "token.h"
+
+void k6_login_init(struct k6_login *l, const struct k6_options *o, const struct k6_users *users,
+		   k6_log_fn log, void *log_ctx)
+{
+	memset(l, 0, sizeof(*l));
+	l->opts = o;
+	l->users = users;
+	l->log = log;
+	l->log_ctx = log_ctx;
+}
+
+void k6_login_free(struct k6_login *l)
+{
+	free(l->target.stack_url);
+	l->target.stack_url = NULL;
+}
+
+static void say(struct k6_login *l, const char *why)
+{
+	k6_escape_str(l->reason, sizeof(l->reason), why, true);
+}
+
+/* The account's passwd entry, in a buffer of its own. */
+static struct passwd *lookup(const char *user, struct passwd *pw, char **buf)
+{
+	struct passwd *found = NULL;
+	size_t size = 1024;
+	int rc;
+
+	*buf = NULL;
+	do {
+		char *grown = realloc(*buf, size);
+
+		if (grown == NULL)
+			return NULL;
+		*buf = grown;
+		rc = getpwnam_r(user, pw, *buf, size, &found);
+		size *= 2;
+	} while (rc == ERANGE && size <= (size_t)1024 * 1024);
+	return found;
+}
+
+static enum k6_status by_users_file(struct k6_login *l, const char *user, const struct passwd *pw)
+{
+	const struct k6_user_rule *rule;
+	gid_t *gids = NULL;
+	size_t ngids = 0;
+	enum k6_status st = k6_user_groups(user, pw->pw_gid, &gids, &ngids);
+
+	if (st != K6_OK)
+		return st;
+	rule = k6_users_match(l->users, user, pw->pw_uid, gids, ngids, k6_group_lookup_system);
+	free(gids);
+	if (rule == NULL) {
+		say(l, pw->pw_uid == 0 ? "no line of the users file names this uid 0 account" :
+					 "no line of the users file matches");
+		return K6_USER_UNKNOWN;
+	}
+	l->target.stack_url = strdup(rule->stack_url);
+	l->target.stack_id = rule->stack_id;
+	l->target.users_line = rule->line;
+	return l->target.stack_url != NULL ? K6_OK : K6_NOMEM;
+}
+
+enum k6_status k6_login_account(struct k6_login *l, const char *user)
+{
+	const struct k6_options *o = l->opts;
+	struct passwd pwbuf;
+	struct passwd *pw;
+	char *buf = NULL;
+	enum k6_status st = K6_OK;
+
+	/* Without a users file the stack is the configured one, whoever asks. */
+	if (o->users == NULL) {
+		l->target.stack_url = strdup(o->stack_url);
+		l->target.stack_id = o->stack_id;
+		if (l->target.stack_url == NULL)
+			return K6_NOMEM;
+	}
+	pw = lookup(user, &pwbuf, &buf);
+	if (pw == NULL) {
+		st = buf == NULL ? K6_NOMEM : K6_USER_UNKNOWN;
+		say(l, buf == NULL ? "out of memory" : "no such user");
+	} else if (o->users != NULL) {
+		st = by_users_file(l, user, pw);
+	} else if (pw->pw_uid == 0 && !o->allow_root) {
+		st = K6_USER_UNKNOWN;
+		say(l, "uid 0 may use a token only with allow_root");
+	}
+	free(buf);
+	return st;
+}
+
+/* Say once per process that the cache cannot be used here, and why. */
+static void report_cache(const struct k6_login *l, const struct k6_cache *c)
+{
+	static int told;
+	char dir[160];
+
+	if (c->why == NULL || __atomic_exchange_n(&told, 1, __ATOMIC_RELAXED) != 0)
+		return;
+	k6_escape_str(dir, sizeof(dir), l->opts->cache_dir, false);
+	k6_logf(l->log, l->log_ctx, LOG_NOTICE, "cache %s: %s; logins are validated online", dir,
+		c->why);
+}
+
+static void report_entry(const struct k6_login *l, const struct k6_cache_name *name,
+			 const char *problem)
+{
+	if (problem != NULL)
+		k6_logf(l->log, l->log_ctx, LOG_WARNING, "cache entry %.16s... ignored: %s",
+			name->hex, problem);
+}
+
+static void served_from(struct k6_login *l, const struct k6_cache_record *rec,
+			enum k6_served served)
+{
+	l->outcome.status = K6_OK;
+	l->outcome.result = rec->result;
+	l->served = served;
+	l->age = (long)(time(NULL) - rec->created);
+}
+
+/*
+ * Ask the API, or the cache.  Within cache_ttl a cached answer saves the
+ * request; a fresh answer is stored, a refusal deletes the record at once,
+ * and when the API cannot be reached (never when its answer could not be
+ * trusted) a record within offline_ttl stands in.  The policy checks that
+ * follow treat a cached answer exactly as a fresh one.
+ */
+static enum k6_status validate(struct k6_login *l, const char *token)
+{
+	const struct k6_options *o = l->opts;
+	const char *fields[] = { l->target.stack_url, o->api_url };
+	struct k6_cache cache;
+	struct k6_cache_name name;
+	struct k6_cache_record rec;
+	const char *problem = NULL;
+
+	if (o->cache_ttl == 0 && o->offline_ttl == 0)
+		return k6_client_validate(o, l->target.stack_url, token, &l->outcome, l->log,
+					  l->log_ctx);
+
+	k6_cache_open(&cache, o->cache_dir);
+	report_cache(l, &cache);
+	k6_cache_name(&cache, token, fields, sizeof(fields) / sizeof(fields[0]), &name);
+	if (k6_cache_get(&cache, &name, o->cache_ttl, &rec, &problem)) {
+		memset(&l->outcome, 0, sizeof(l->outcome));
+		served_from(l, &rec, K6_SERVED_CACHE);
+		goto done;
+	}
+	report_entry(l, &name, problem);
+
+	switch (k6_client_validate(o, l->target.stack_url, token, &l->outcome, l->log,
+				   l->log_ctx)) {
+	case K6_OK:
+		k6_cache_put(&cache, &name, &l->outcome.result,
+			     o->offline_ttl > o->cache_ttl ? o->offline_ttl : o->cache_ttl);
+		k6_cache_prune(&cache, K6_CACHE_MAX_RECORDS);
+		break;
+	case K6_DENIED:
+		/* Revoked: no cached answer may outlive the API's no. */
+		k6_cache_delete(&cache, &name);
+		break;
+	case K6_UNAVAILABLE:
+		if (!l->outcome.unreachable ||
+		    !k6_cache_get(&cache, &name, o->offline_ttl, &rec, &problem)) {
+			report_entry(l, &name, problem);
+			break;
+		}
+		served_from(l, &rec, K6_SERVED_OFFLINE);
+		break;
+	default:
+		break;
+	}
+done:
+	k6_cache_close(&cache);
+	return l->outcome.status;
+}
+
+enum k6_status k6_login_token(struct k6_login *l, const char *token)
+{
+	enum k6_token_verdict tv = k6_token_screen(token);
+	enum k6_status st;
+
+	if (tv != K6_TOKEN_OK) {
+		say(l, k6_token_verdict_str(tv));
+		return K6_BAD_INPUT;
+	}
+	st = validate(l, token);
+	if (l->served == K6_SERVED_OFFLINE)
+		snprintf(l->reason, sizeof(l->reason),
+			 "the k6 API could not be reached (%.250s); "
+			 "answered from the offline cache",
+			 l->outcome.reason);
+	else
+		snprintf(l->reason, sizeof(l->reason), "%s", l->outcome.reason);
+	if (st == K6_OK && l->target.stack_id != 0 &&
+	    l->outcome.result.stack_id != l->target.stack_id) {
+		/* The token is good, for a stack this account may not use. */
+		st = K6_DENIED;
+		snprintf(l->reason, sizeof(l->reason),
+			 "the API answered stack_id %" PRId64 ", the pinned stack is %" PRId64,
+			 l->outcome.result.stack_id, l->target.stack_id);
+	}
+	return st;
+}
+
+const char *k6_status_label(enum k6_status st)
+{
+	switch (st) {
+	case K6_OK:
+		return "success";
+	case K6_DENIED:
+		return "denied";
+	case K6_BAD_INPUT:
+		return "not a token";
+	case K6_UNAVAILABLE:
+		return "api unavailable";
+	case K6_CONFIG:
+		return "configuration error";
+	case K6_NOMEM:
+		return "out of memory";
+	case K6_USER_UNKNOWN:
+		return "user unknown";
+	case K6_CONV_ERR:
+		return "conversation failed";
+	case K6_CONV_AGAIN:
+		return "conversation incomplete";
+	case K6_SYSTEM:
+		return "system error";
+	}
+	return "error";
+}
+
+int k6_login_priority(const struct k6_login *l, enum k6_status st)
+{
+	/* A login the API did not see, while it could not be reached, is news. */
+	if (st == K6_OK && l->served == K6_SERVED_OFFLINE)
+		return LOG_WARNING;
+	switch (st) {
+	case K6_OK:
+		return LOG_INFO;
+	case K6_DENIED:
+	case K6_BAD_INPUT:
+	case K6_USER_UNKNOWN:
+	case K6_CONV_AGAIN:
+		return LOG_NOTICE;
+	case K6_NOMEM:
+		return LOG_CRIT;
+	case K6_UNAVAILABLE:
+	case K6_CONFIG:
+	case K6_CONV_ERR:
+	case K6_SYSTEM:
+		break;
+	}
+	return LOG_ERR;
+}
+
+void k6_login_describe(const struct k6_login *l, enum k6_status st, const char *who,
+		       const char *reason, char *line, size_t len)
+{
+	bool has_reason = reason != NULL && reason[0] != '\0';
+	char ids[96] = "";
+	char time[32] = "";
+	char cache[48] = "";
+
+	if (st == K6_OK)
+		snprintf(ids, sizeof(ids), " stack_id=%" PRId64 " project_id=%" PRId64,
+			 l->outcome.result.stack_id, l->outcome.result.default_project_id);
+	if (l->outcome.seconds > 0)
+		snprintf(time, sizeof(time), " time=%.3fs", l->outcome.seconds);
+	if (l->served != K6_SERVED_ONLINE)
+		snprintf(cache, sizeof(cache), " cache=%s age=%lds",
+			 l->served == K6_SERVED_CACHE ? "hit" : "offline", l->age);
+	snprintf(line, len, "auth %s: %s stack=%s%s%s%s%s%s%s", k6_status_label(st), who,
+		 l->target.stack_url != NULL ? l->target.stack_url : "-", ids, cache, time,
+		 has_reason ? " reason=\"" : "", has_reason ? reason : "", has_reason ? "\"" : "");
+}
