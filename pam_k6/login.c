@@ -56,16 +56,22 @@ static struct passwd *lookup(const char *user, struct passwd *pw, char **buf)
 	return found;
 }
 
-static enum k6_status by_users_file(struct k6_login *l, const char *user, const struct passwd *pw)
+/*
+ * The account's own name decides, and its groups are looked up under it:
+ * where the name service ignores case, "ALICE" is the alice account and
+ * must meet alice's line, not the one for everyone else.
+ */
+static enum k6_status by_users_file(struct k6_login *l, const struct passwd *pw)
 {
 	const struct k6_user_rule *rule;
 	gid_t *gids = NULL;
 	size_t ngids = 0;
-	enum k6_status st = k6_user_groups(user, pw->pw_gid, &gids, &ngids);
+	enum k6_status st = k6_user_groups(pw->pw_name, pw->pw_gid, &gids, &ngids);
 
 	if (st != K6_OK)
 		return st;
-	rule = k6_users_match(l->users, user, pw->pw_uid, gids, ngids, k6_group_lookup_system);
+	rule = k6_users_match(l->users, pw->pw_name, pw->pw_uid, gids, ngids,
+			      k6_group_lookup_system);
 	free(gids);
 	if (rule == NULL) {
 		say(l, pw->pw_uid == 0 ? "no line of the users file names this uid 0 account" :
@@ -98,7 +104,7 @@ enum k6_status k6_login_account(struct k6_login *l, const char *user)
 		st = buf == NULL ? K6_NOMEM : K6_USER_UNKNOWN;
 		say(l, buf == NULL ? "out of memory" : "no such user");
 	} else if (o->users != NULL) {
-		st = by_users_file(l, user, pw);
+		st = by_users_file(l, pw);
 	} else if (pw->pw_uid == 0 && !o->allow_root) {
 		st = K6_USER_UNKNOWN;
 		say(l, "uid 0 may use a token only with allow_root");
@@ -147,7 +153,17 @@ static void served_from(struct k6_login *l, const struct k6_cache_record *rec,
 static enum k6_status validate(struct k6_login *l, const char *token)
 {
 	const struct k6_options *o = l->opts;
-	const char *fields[] = { l->target.stack_url, o->api_url };
+	/*
+	 * A record answers only for what decided the API's answer and whom
+	 * the request trusted: a service with another trust store, pin or
+	 * proxy must not be answered from this one's records.
+	 */
+	const char *fields[] = { l->target.stack_url,
+				 o->api_url,
+				 o->ca_file != NULL ? o->ca_file : "",
+				 o->ca_path != NULL ? o->ca_path : "",
+				 o->pinned_pubkey != NULL ? o->pinned_pubkey : "",
+				 o->proxy != NULL ? o->proxy : "" };
 	struct k6_cache cache;
 	struct k6_cache_name name;
 	struct k6_cache_record rec;

@@ -27,10 +27,14 @@ struct k6_file_rules {
 	size_t max_size;         /* a larger file is refused */
 };
 
-/* Root's files that only root may change: the administrator's files. */
-#define K6_ADMIN_FILE_RULES(uid)                               \
-	{                                                      \
-		(uid), S_IWGRP | S_IWOTH, S_IWOTH, K6_FILE_MAX \
+/*
+ * The administrator's files: root's, and only root may change them or
+ * their folder (a group that may write the folder may delete the file,
+ * and with it the pins and trust settings it holds).
+ */
+#define K6_ADMIN_FILE_RULES(uid)                                         \
+	{                                                                \
+		(uid), S_IWGRP | S_IWOTH, S_IWGRP | S_IWOTH, K6_FILE_MAX \
 	}
 
 enum k6_file_verdict {

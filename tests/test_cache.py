@@ -155,6 +155,30 @@ class Cache(PamTestCase):
         # The original triple still has its record.
         self.assertEqual(self.login(self.args(offline_ttl=3600, api=api)).auth, PAM_SUCCESS)
 
+    def test_trust_settings_never_share_a_record(self):
+        # A record made under one trust store answers for that trust only:
+        # another service's pin, CA or proxy must be checked by a request.
+        pin = "pinned_pubkey=sha256//" + "A" * 43 + "="
+        self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
+        self.api.take_requests()
+        r = self.login(self.args(cache_ttl=60) + [pin])
+        self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, "a pin that matches nothing let a token in")
+        self.assert_outcome(r, "api unavailable", "curl error 90")
+        other_ca = self.args(cache_ttl=60)
+        other_ca[2] = "ca_file=" + self.pki.ca("other-for-cache")
+        r = self.login(other_ca)
+        self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
+        self.assertNotIn("cache=hit", r.outcome_lines()[0])
+        # With the API gone, the offline window is no way round either.
+        api = self.private_api()
+        self.assertEqual(self.login(self.args(offline_ttl=3600, api=api)).auth, PAM_SUCCESS)
+        api.stop()
+        for extra in ([pin], ["proxy=http://127.0.0.1:%d" % api.port]):
+            r = self.login(self.args(offline_ttl=3600, api=api) + extra)
+            self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, extra)
+            self.assertNotIn("cache=offline", r.outcome_lines()[0])
+        self.assertEqual(self.login(self.args(offline_ttl=3600, api=api)).auth, PAM_SUCCESS)
+
     def test_token_is_written_nowhere(self):
         self.login(self.args(cache_ttl=60, offline_ttl=3600))
         pieces = token_pieces(TOKEN)

@@ -80,6 +80,27 @@ class ConfigFile(Policy):
                 self.assertEqual(self.api.take_requests(), [])
                 self.assert_outcome(r, "configuration error", "writable by group or others")
 
+    def test_folder_others_or_its_group_may_write_refused(self):
+        # A group that may write the folder may delete the file, and with it
+        # the pins and trust settings it holds.
+        folder = os.path.join(self.tmp, "conf-folder")
+        os.makedirs(folder, exist_ok=True)
+        conf = os.path.join(folder, "pam_k6.conf")
+        with open(conf, "w") as f:
+            f.write("stack_url = alpha\n")
+        os.chmod(conf, 0o644)
+        for mode in (0o775, 0o757, 0o1777):
+            with self.subTest(mode=oct(mode)):
+                os.chmod(folder, mode)
+                r = self.login("alice", self.GOOD, self.api_args("conf=" + conf))
+                self.assertEqual(r.auth, PAM_SERVICE_ERR)
+                self.assertEqual(self.api.take_requests(), [])
+                self.assert_outcome(r, "configuration error",
+                                    "its folder is writable by group or others")
+        os.chmod(folder, 0o755)
+        self.assertEqual(self.login("alice", self.GOOD, self.api_args("conf=" + conf)).auth,
+                         PAM_SUCCESS)
+
     def test_symlink_refused(self):
         real = self.write("real.conf", "stack_url = alpha\n")
         link = os.path.join(self.tmp, "link.conf")
@@ -95,6 +116,50 @@ class ConfigFile(Policy):
                        self.api_args("conf=" + os.path.join(self.tmp, "absent.conf")))
         self.assertEqual(r.auth, PAM_SERVICE_ERR)
         self.assert_outcome(r, "configuration error", "absent.conf")
+
+
+class CaseInsensitiveNames(Policy):
+    """Where the name service ignores case (SSSD and AD do by default),
+    ALICE is the alice account: she must meet alice's line, not the *
+    line, and her groups are the account's."""
+
+    USERS = ("alice      team-a\n"
+             "@loadtest  team-b\n"
+             "*          ops\n")
+
+    def setUp(self):
+        super().setUp()
+        module = os.environ.get("K6_TEST_NSS_NOCASE",
+                                os.path.join(k6test.SRCDIR, "tests", ".libs", "libnss_nocase.so"))
+        if not os.path.exists(module):
+            self.skipTest("tests/libnss_nocase.so not built; run through make check")
+        self.nocase = {"NSS_WRAPPER_MODULE_SO_PATH": module,
+                       "NSS_WRAPPER_MODULE_FN_PREFIX": "nocase",
+                       "K6_TEST_NOCASE_PASSWD": os.path.join(self.tmp, "passwd")}
+
+    def test_the_account_s_own_line_decides(self):
+        args = self.users_args(self.USERS)
+        # The * line's stack would take OPS; alice's line does not.
+        r = self.login("ALICE", OPS, args, env=self.nocase)
+        self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr)
+        self.assertEqual([dict(q["headers"])["X-Stack-Url"] for q in self.api.take_requests()],
+                         ["https://team-a.grafana.net"])
+        r = self.login("ALICE", TEAM_A, args, env=self.nocase)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(r.env["K6_CLOUD_STACK_URL"], "https://team-a.grafana.net")
+
+    def test_groups_are_the_account_s(self):
+        # bob is in loadtest under his own name only.
+        r = self.login("Bob", TEAM_B, self.users_args(self.USERS), env=self.nocase)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(r.env["K6_CLOUD_STACK_URL"], "https://team-b.grafana.net")
+
+    def test_the_name_service_really_ignores_case(self):
+        # Without the module the same name is no account at all: the tests
+        # above do reach the account through a case-blind look-up.
+        r = self.login("ALICE", TEAM_A, self.users_args(self.USERS))
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN)
+        self.assert_outcome(r, "user unknown", "no such user")
 
 
 class UsersFile(Policy):

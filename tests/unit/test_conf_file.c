@@ -194,11 +194,18 @@ static void test_unsafe_files_refused(void **state)
 	k6_options_free(&o);
 	rmdir(in_dir("unsafe.conf"));
 
-	/* A folder others may write to. */
+	/* A folder others, or its group, may write to. */
 	write_file("unsafe.conf", "stack_url = alpha\n", 0644);
 	assert_int_equal(chmod(dir, 0777), 0);
 	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
-	assert_non_null(strstr(err, "its folder is writable by others"));
+	assert_non_null(strstr(err, "its folder is writable by group or others"));
+	k6_options_free(&o);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "its folder is writable by group or others"));
+	k6_options_free(&o);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_OK);
 	k6_options_free(&o);
 	assert_int_equal(chmod(dir, 0700), 0);
 
