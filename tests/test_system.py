@@ -39,7 +39,6 @@ import sys
 import tempfile
 import threading
 import time
-import unittest
 
 import k6test
 from k6test import MODULE, PamTestCase
@@ -801,4 +800,4 @@ root      ALL=(ALL:ALL) ALL
 if __name__ == "__main__":
     skip_unless_ready()
     enter_private_namespace()
-    unittest.main(verbosity=2, argv=sys.argv + os.environ.get("K6_TEST_FILTER", "").split())
+    k6test.run_tests()
