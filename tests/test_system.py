@@ -29,7 +29,9 @@ key and configuration.  Package builds leave these tests out
 (make check SYSTEM_TESTS=); see tests/Makefile.inc.
 """
 
+import grp
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -39,7 +41,6 @@ import sys
 import tempfile
 import threading
 import time
-import unittest
 
 import k6test
 from k6test import MODULE, PamTestCase
@@ -48,8 +49,31 @@ NEEDED = ("sshd", "ssh", "ssh-keygen", "sshpass", "sudo", "unshare", "mount", "u
 SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 NS_MARK = "K6_TEST_SYSTEM_NS"
 
-USER = "k6login"
-NOBODY = "k6nosuchuser"
+
+def taken(name):
+    """Whether an account or a group of this machine has the name."""
+    for lookup in (pwd.getpwnam, grp.getgrnam):
+        try:
+            lookup(name)
+            return True
+        except KeyError:
+            pass
+    return False
+
+
+def unused_name(prefix):
+    """PREFIX and random hex: a name useradd takes ([a-z][a-z0-9_]*, at most
+    32 characters) and no account or group of this machine has, chosen per
+    run so that the tests meet no real account."""
+    name = prefix + secrets.token_hex(6)
+    while taken(name):
+        name = prefix + secrets.token_hex(6)
+    return name
+
+
+# The test account, and a name sshd must find no account for.
+USER = unused_name("k6test_user_")
+NOBODY = unused_name("k6test_none_")
 BAD = "k6bad00000000000000000000000000"
 PROMPT = "k6 API token: "
 UNAVAILABLE_TEXT = "The k6 API could not be reached; please try again later."
@@ -801,4 +825,4 @@ root      ALL=(ALL:ALL) ALL
 if __name__ == "__main__":
     skip_unless_ready()
     enter_private_namespace()
-    unittest.main(verbosity=2, argv=sys.argv + os.environ.get("K6_TEST_FILTER", "").split())
+    k6test.run_tests()
