@@ -21,18 +21,25 @@
 
 /*
  * Apply a configuration file's text to o as one source: "key = value" or
- * "flag" lines, '#' comment lines, blank lines; a value may be put in
- * double quotes to keep spaces at its ends.  Errors name path:line.
+ * "flag" lines, blank lines, and comments from a '#' at the start of a
+ * line or after a blank to its end; a value may be put in double quotes
+ * to keep blanks at its ends or a '#' after a blank.  Every problem goes
+ * to report, naming path:line.
  */
 enum k6_status k6_config_apply(struct k6_options *o, const char *path, const char *text, size_t len,
-			       char *err, size_t errlen);
+			       k6_problem_fn report, void *ctx);
 
 /*
  * All of it: find conf= among the arguments (else the default file, which
  * may be missing), read and apply the file as the first source, then the
  * arguments as the second, so that arguments win, then check the result.
- * owner is who must own the file (root, but for the tests).
+ * owner is who must own the file (root, but for the tests).  Every problem
+ * goes to report; K6_CONFIG if there was one.
  */
+enum k6_status k6_config_read(struct k6_options *o, int argc, const char **argv, uid_t owner,
+			      k6_problem_fn report, void *ctx);
+
+/* The same, keeping only the first problem, in err: what the module logs. */
 enum k6_status k6_config_load(struct k6_options *o, int argc, const char **argv, uid_t owner,
 			      char *err, size_t errlen);
 

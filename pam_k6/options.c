@@ -17,10 +17,24 @@
 
 typedef enum k6_status (*setter)(struct k6_options *o, const char *value, char *why, size_t whylen);
 
+/* How a key's value is shown; where it lives in struct k6_options is offset. */
+enum shown_as {
+	SHOW_TEXT,   /* char *; NULL is "none" */
+	SHOW_TRUST,  /* char * of ca_file, ca_path; both NULL is "(system)" */
+	SHOW_SECRET, /* char * of a URL that may carry a password: it is masked */
+	SHOW_QUOTED, /* char *, in double quotes (it may have spaces) */
+	SHOW_ID,     /* int64_t; 0 is "none" */
+	SHOW_SECONDS,
+	SHOW_MS, /* long milliseconds, shown as seconds */
+	SHOW_IP,
+	SHOW_FLAG, /* bool: yes or no */
+};
+
 struct key {
 	const char *name;
-	setter set;         /* NULL for a flag */
-	size_t flag_offset; /* where a flag's bool lives */
+	setter set; /* NULL for a flag */
+	enum shown_as shown;
+	size_t offset;
 };
 
 static bool printable(const char *s, bool allow_space)
@@ -245,28 +259,33 @@ static enum k6_status set_ip_resolve(struct k6_options *o, const char *value, ch
 	return K6_OK;
 }
 
-#define FLAG(name)                                             \
-	{                                                      \
-#name, NULL, offsetof(struct k6_options, name) \
+#define KEY(name, shown)                                                    \
+	{                                                                   \
+#name, set_##name, shown, offsetof(struct k6_options, name) \
+	}
+#define FLAG(name)                                                        \
+	{                                                                 \
+#name, NULL, SHOW_FLAG, offsetof(struct k6_options, name) \
 	}
 
 static const struct key keys[] = {
-	{ "conf", set_conf, 0 },
-	{ "users", set_users, 0 },
-	{ "stack_url", set_stack_url, 0 },
-	{ "stack_id", set_stack_id, 0 },
-	{ "api_url", set_api_url, 0 },
-	{ "ca_file", set_ca_file, 0 },
-	{ "ca_path", set_ca_path, 0 },
-	{ "pinned_pubkey", set_pinned_pubkey, 0 },
-	{ "proxy", set_proxy, 0 },
-	{ "timeout", set_timeout, 0 },
-	{ "connect_timeout", set_connect_timeout, 0 },
-	{ "ip_resolve", set_ip_resolve, 0 },
-	{ "prompt", set_prompt, 0 },
-	{ "cache_ttl", set_cache_ttl, 0 },
-	{ "offline_ttl", set_offline_ttl, 0 },
-	{ "cache_dir", set_cache_dir, 0 },
+	KEY(conf, SHOW_TEXT),
+	KEY(users, SHOW_TEXT),
+	KEY(stack_url, SHOW_TEXT),
+	KEY(stack_id, SHOW_ID),
+	KEY(api_url, SHOW_TEXT),
+	KEY(ca_file, SHOW_TRUST),
+	KEY(ca_path, SHOW_TRUST),
+	KEY(pinned_pubkey, SHOW_TEXT),
+	KEY(proxy, SHOW_SECRET),
+	{ "timeout", set_timeout, SHOW_MS, offsetof(struct k6_options, timeout_ms) },
+	{ "connect_timeout", set_connect_timeout, SHOW_MS,
+	  offsetof(struct k6_options, connect_timeout_ms) },
+	KEY(ip_resolve, SHOW_IP),
+	KEY(prompt, SHOW_QUOTED),
+	KEY(cache_ttl, SHOW_SECONDS),
+	KEY(offline_ttl, SHOW_SECONDS),
+	KEY(cache_dir, SHOW_TEXT),
 	FLAG(try_first_pass),
 	FLAG(use_first_pass),
 	FLAG(allow_root),
@@ -275,6 +294,10 @@ static const struct key keys[] = {
 	FLAG(debug),
 	FLAG(reuse_connection),
 };
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS == K6_OPTION_KEYS, "K6_OPTION_KEYS counts the option table");
+_Static_assert(NKEYS <= sizeof(unsigned long) * 8, "seen has a bit per key");
 
 bool k6_parse_id(const char *s, int64_t *id)
 {
@@ -355,12 +378,31 @@ void k6_options_free(struct k6_options *o)
 	free(o->pinned_pubkey);
 	free(o->prompt);
 	free(o->cache_dir);
+	free(o->conf_read);
 	memset(o, 0, sizeof(*o));
 }
 
-void k6_options_new_source(struct k6_options *o)
+void k6_options_new_source(struct k6_options *o, enum k6_origin source)
 {
 	o->seen = 0;
+	o->source = source;
+	o->source_line = 0;
+}
+
+static enum k6_status set_flag(struct k6_options *o, const struct key *k, const char *value,
+			       char *why, size_t whylen)
+{
+	bool *flag = (bool *)((char *)o + k->offset);
+
+	if (value == NULL || strcmp(value, "yes") == 0) {
+		*flag = true;
+	} else if (strcmp(value, "no") == 0) {
+		*flag = false;
+	} else {
+		snprintf(why, whylen, "must be yes or no (or the bare word for yes)");
+		return K6_CONFIG;
+	}
+	return K6_OK;
 }
 
 enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err, size_t errlen)
@@ -381,10 +423,10 @@ enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err,
 	memcpy(name, item, name_len);
 	name[name_len] = '\0';
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].name, name) == 0)
 			break;
-	if (i == sizeof(keys) / sizeof(keys[0])) {
+	if (i == NKEYS) {
 		snprintf(err, errlen, "unknown option '%s'", shown);
 		return K6_CONFIG;
 	}
@@ -395,65 +437,197 @@ enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err,
 	o->seen |= 1UL << i;
 
 	if (keys[i].set == NULL) {
-		if (eq != NULL) {
-			snprintf(err, errlen, "option '%s' takes no value", name);
-			return K6_CONFIG;
-		}
-		*(bool *)((char *)o + keys[i].flag_offset) = true;
-		return K6_OK;
-	}
-	if (eq == NULL || eq[1] == '\0') {
+		st = set_flag(o, &keys[i], eq != NULL ? eq + 1 : NULL, why, sizeof(why));
+	} else if (eq == NULL || eq[1] == '\0') {
 		snprintf(err, errlen, "option '%s' needs a value (%s=...)", name, name);
 		return K6_CONFIG;
+	} else {
+		st = keys[i].set(o, eq + 1, why, sizeof(why));
 	}
-	st = keys[i].set(o, eq + 1, why, sizeof(why));
 	if (st == K6_CONFIG)
 		snprintf(err, errlen, "option '%s': value %s", name,
 			 why[0] != '\0' ? why : "is invalid");
 	else if (st == K6_NOMEM)
 		snprintf(err, errlen, "out of memory");
+	if (st == K6_OK) {
+		o->origin[i] = o->source;
+		o->origin_line[i] = o->source_line;
+	}
 	return st;
 }
 
-enum k6_status k6_options_check(const struct k6_options *o, char *err, size_t errlen)
+enum k6_status k6_options_check(const struct k6_options *o, k6_problem_fn report, void *ctx)
 {
-	if (o->users != NULL && o->stack_url != NULL) {
-		/* One source of truth: with a users file, each line names its stack. */
-		snprintf(err, errlen, "options 'users' and 'stack_url' exclude each other");
-		return K6_CONFIG;
-	}
-	if (o->users != NULL && o->stack_id != 0) {
-		snprintf(err, errlen,
-			 "options 'users' and 'stack_id' exclude each other "
-			 "(a users line pins its own stack ID)");
-		return K6_CONFIG;
-	}
-	if (o->users == NULL && o->stack_url == NULL) {
-		snprintf(err, errlen, "option 'stack_url' (or 'users') is required");
-		return K6_CONFIG;
-	}
-	if (o->cache_ttl > 0 && o->offline_ttl > 0 && o->offline_ttl < o->cache_ttl) {
-		snprintf(err, errlen, "option 'offline_ttl' must be at least 'cache_ttl'");
-		return K6_CONFIG;
-	}
-	if (o->try_first_pass && o->use_first_pass) {
-		snprintf(err, errlen,
-			 "options 'try_first_pass' and 'use_first_pass' exclude each other");
-		return K6_CONFIG;
-	}
-	return K6_OK;
+	enum k6_status st = K6_OK;
+
+#define PROBLEM(text)              \
+	do {                       \
+		report(ctx, text); \
+		st = K6_CONFIG;    \
+	} while (0)
+	/* One source of truth: with a users file, each line names its stack. */
+	if (o->users != NULL && o->stack_url != NULL)
+		PROBLEM("options 'users' and 'stack_url' exclude each other");
+	if (o->users != NULL && o->stack_id != 0)
+		PROBLEM("options 'users' and 'stack_id' exclude each other "
+			"(a users line pins its own stack ID)");
+	if (o->users == NULL && o->stack_url == NULL)
+		PROBLEM("option 'stack_url' (or 'users') is required");
+	if (o->cache_ttl > 0 && o->offline_ttl > 0 && o->offline_ttl < o->cache_ttl)
+		PROBLEM("option 'offline_ttl' must be at least 'cache_ttl'");
+	if (o->try_first_pass && o->use_first_pass)
+		PROBLEM("options 'try_first_pass' and 'use_first_pass' exclude each other");
+#undef PROBLEM
+	return st;
 }
 
-enum k6_status k6_options_from_args(struct k6_options *o, int argc, const char **argv, char *err,
-				    size_t errlen)
+enum k6_status k6_options_from_args(struct k6_options *o, int argc, const char **argv,
+				    k6_problem_fn report, void *ctx)
 {
+	enum k6_status worst = K6_OK;
+	char err[320];
 	int i;
 
-	k6_options_new_source(o);
+	k6_options_new_source(o, K6_FROM_ARGUMENT);
 	for (i = 0; i < argc; i++) {
-		enum k6_status st = k6_options_set(o, argv[i], err, errlen);
-		if (st != K6_OK)
+		enum k6_status st = k6_options_set(o, argv[i], err, sizeof(err));
+
+		if (st == K6_NOMEM)
 			return st;
+		if (st != K6_OK) {
+			report(ctx, err);
+			worst = st;
+		}
 	}
-	return k6_options_check(o, err, errlen);
+	if (worst != K6_OK)
+		return worst;
+	return k6_options_check(o, report, ctx);
+}
+
+/* A URL with its password, if it has one, masked: "http://user:***@host". */
+static void mask_password(char *buf, size_t len, const char *url)
+{
+	const char *start = strstr(url, "://");
+	const char *auth = start != NULL ? start + 3 : url;
+	size_t auth_len = strcspn(auth, "/?#");
+	const char *at = memrchr(auth, '@', auth_len);
+	const char *colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+
+	if (colon == NULL)
+		snprintf(buf, len, "%s", url);
+	else
+		snprintf(buf, len, "%.*s***%s", (int)(colon + 1 - url), url, at);
+}
+
+/* Milliseconds as seconds, with no more decimals than it needs: 10, 2.5, 0.25. */
+static void show_ms(char *buf, size_t len, long ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%ld", ms / 1000);
+	else if (ms % 100 == 0)
+		snprintf(buf, len, "%ld.%ld", ms / 1000, ms % 1000 / 100);
+	else if (ms % 10 == 0)
+		snprintf(buf, len, "%ld.%02ld", ms / 1000, ms % 1000 / 10);
+	else
+		snprintf(buf, len, "%ld.%03ld", ms / 1000, ms % 1000);
+}
+
+static void show_value(const struct k6_options *o, const struct key *k, char *buf, size_t len)
+{
+	static const char *const resolve[] = { "any", "ipv4", "ipv6" };
+	const void *at = (const char *)o + k->offset;
+	const char *text;
+
+	switch (k->shown) {
+	case SHOW_TEXT:
+		text = *(char *const *)at;
+		snprintf(buf, len, "%s", text != NULL ? text : "none");
+		break;
+	case SHOW_TRUST:
+		text = *(char *const *)at;
+		snprintf(buf, len, "%s",
+			 text != NULL                             ? text :
+			 o->ca_file == NULL && o->ca_path == NULL ? "(system)" :
+								    "none");
+		break;
+	case SHOW_SECRET:
+		text = *(char *const *)at;
+		if (text == NULL)
+			snprintf(buf, len, "none");
+		else
+			mask_password(buf, len, text);
+		break;
+	case SHOW_QUOTED:
+		text = *(char *const *)at;
+		snprintf(buf, len, "\"%s\"", text != NULL ? text : "");
+		break;
+	case SHOW_ID:
+		if (*(const int64_t *)at == 0)
+			snprintf(buf, len, "none");
+		else
+			snprintf(buf, len, "%" PRId64, *(const int64_t *)at);
+		break;
+	case SHOW_SECONDS:
+		snprintf(buf, len, "%ld", *(const long *)at);
+		break;
+	case SHOW_MS:
+		show_ms(buf, len, *(const long *)at);
+		break;
+	case SHOW_IP:
+		snprintf(buf, len, "%s", resolve[*(const enum k6_ip_resolve *)at]);
+		break;
+	case SHOW_FLAG:
+		snprintf(buf, len, "%s", *(const bool *)at ? "yes" : "no");
+		break;
+	}
+}
+
+void k6_options_each(const struct k6_options *o, k6_option_fn fn, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		char value[PATH_MAX_LEN + 16];
+
+		if (keys[i].set == set_conf) {
+			/* The file that was read, whatever named it. */
+			fn(ctx, keys[i].name, o->conf_read != NULL ? o->conf_read : "none",
+			   o->origin[i], o->origin_line[i]);
+			continue;
+		}
+		show_value(o, &keys[i], value, sizeof(value));
+		fn(ctx, keys[i].name, value, o->origin[i], o->origin_line[i]);
+	}
+}
+
+struct line_buf {
+	char *buf;
+	size_t len;
+	size_t used;
+};
+
+static void add_to_line(void *ctx, const char *key, const char *value, enum k6_origin origin,
+			unsigned line)
+{
+	struct line_buf *l = ctx;
+	int n;
+
+	(void)origin;
+	(void)line;
+	if (l->used >= l->len)
+		return;
+	n = snprintf(l->buf + l->used, l->len - l->used, "%s%s=%s", l->used > 0 ? " " : "", key,
+		     value);
+	if (n > 0)
+		l->used += (size_t)n;
+}
+
+void k6_options_line(const struct k6_options *o, char *buf, size_t len)
+{
+	struct line_buf l = { buf, len, 0 };
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	k6_options_each(o, add_to_line, &l);
 }

@@ -26,6 +26,16 @@ enum k6_ip_resolve {
 	K6_IP_V6,
 };
 
+/* Where an option's value came from, for pam_k6ctl check. */
+enum k6_origin {
+	K6_FROM_DEFAULT,
+	K6_FROM_FILE, /* the configuration file, at origin_line[] */
+	K6_FROM_ARGUMENT,
+};
+
+/* How many keys the option table has. */
+#define K6_OPTION_KEYS 23
+
 struct k6_options {
 	char *conf;       /* the configuration file named by conf= */
 	char *users;      /* users file: who may log in, on which stack */
@@ -51,6 +61,12 @@ struct k6_options {
 	bool debug;
 	bool reuse_connection; /* keep the connection for the process's next login */
 	unsigned long seen;    /* keys set by the source being applied */
+	/* The source being applied, and the configuration file's line. */
+	enum k6_origin source;
+	unsigned source_line;
+	char *conf_read; /* the configuration file that was read; NULL: none */
+	enum k6_origin origin[K6_OPTION_KEYS];
+	unsigned origin_line[K6_OPTION_KEYS];
 };
 
 /* Defaults; every pointer NULL except what has a default. */
@@ -60,22 +76,40 @@ enum k6_status k6_options_init(struct k6_options *o);
 void k6_options_free(struct k6_options *o);
 
 /*
- * Apply one "key=value" or "flag" item.  A key repeated within one source,
- * an unknown key, a flag given a value or a value missing are errors.
- * Returns K6_OK, K6_CONFIG (with an explanation naming the key in err) or
- * K6_NOMEM.
+ * Apply one "key=value" or "flag" item (a flag may also say flag=yes or
+ * flag=no).  A key repeated within one source, an unknown key, a bad
+ * value or a value missing are errors.  Returns K6_OK, K6_CONFIG (with an
+ * explanation naming the key in err) or K6_NOMEM.
  */
 enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err, size_t errlen);
 
 /* Start a new source: its keys may override the previous source's. */
-void k6_options_new_source(struct k6_options *o);
+void k6_options_new_source(struct k6_options *o, enum k6_origin source);
 
-/* Apply module arguments, then check the result as a whole. */
-enum k6_status k6_options_from_args(struct k6_options *o, int argc, const char **argv, char *err,
-				    size_t errlen);
+/* Receives each problem found, already a whole sentence for the log. */
+typedef void (*k6_problem_fn)(void *ctx, const char *problem);
+
+/*
+ * Apply module arguments, then check the result as a whole.  Every
+ * problem goes to report; returns K6_CONFIG if there was one, K6_NOMEM
+ * when memory ran out, else K6_OK.
+ */
+enum k6_status k6_options_from_args(struct k6_options *o, int argc, const char **argv,
+				    k6_problem_fn report, void *ctx);
 
 /* Checks across keys, and required keys; run after the last source. */
-enum k6_status k6_options_check(const struct k6_options *o, char *err, size_t errlen);
+enum k6_status k6_options_check(const struct k6_options *o, k6_problem_fn report, void *ctx);
+
+/* Each option in effect, in the table's order; value as shown, secrets masked. */
+typedef void (*k6_option_fn)(void *ctx, const char *key, const char *value, enum k6_origin origin,
+			     unsigned line);
+void k6_options_each(const struct k6_options *o, k6_option_fn fn, void *ctx);
+
+/*
+ * "key=value key=value ...": every option in effect on one line, as the
+ * debug log and pam_k6ctl show it.
+ */
+void k6_options_line(const struct k6_options *o, char *buf, size_t len);
 
 /* Parse a stack ID: a whole number from 1 to INT64_MAX, nothing else. */
 bool k6_parse_id(const char *s, int64_t *id);

@@ -205,24 +205,10 @@ static enum k6_status env_export(pam_handle_t *pamh, const struct k6_login *l, c
 
 static void log_options(pam_handle_t *pamh, const struct k6_options *o)
 {
-	static const char *const resolve[] = { "any", "ipv4", "ipv6" };
-	const char *first_pass = "no";
+	char line[LINE_MAX_LEN];
 
-	if (o->use_first_pass)
-		first_pass = "use";
-	else if (o->try_first_pass)
-		first_pass = "try";
-	pam_syslog(pamh, LOG_DEBUG,
-		   "options: %s=%s api_url=%s ca_file=%s ca_path=%s pinned_pubkey=%s "
-		   "proxy=%s timeout=%ldms connect_timeout=%ldms ip_resolve=%s first_pass=%s "
-		   "allow_root=%d export_token=%d nodelay=%d reuse_connection=%d",
-		   o->users != NULL ? "users" : "stack_url",
-		   o->users != NULL ? o->users : o->stack_url, o->api_url,
-		   o->ca_file != NULL ? o->ca_file : "(system)",
-		   o->ca_path != NULL ? o->ca_path : "(system)",
-		   o->pinned_pubkey != NULL ? "set" : "none", o->proxy != NULL ? "set" : "none",
-		   o->timeout_ms, o->connect_timeout_ms, resolve[o->ip_resolve], first_pass,
-		   o->allow_root, o->export_token, o->nodelay, o->reuse_connection);
+	k6_options_line(o, line, sizeof(line));
+	pam_syslog(pamh, LOG_DEBUG, "options: version=%s %s", PACKAGE_VERSION, line);
 }
 
 /* What this login resolved: the stack it is checked on, and what chose it. */
@@ -269,6 +255,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		st = k6_users_load(opts.users, 0, &users, reason, sizeof(reason));
 	if (st != K6_OK)
 		goto out;
+	reason[0] = '\0';
 	if (opts.debug)
 		log_options(pamh, &opts);
 

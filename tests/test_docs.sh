@@ -24,9 +24,10 @@ else
 fi
 
 options=$srcdir/pam_k6/options.c
-keys=$(sed -n -e 's/^	{ "\([a-z_]*\)", set_.*/\1/p' -e 's/^	FLAG(\([a-z_]*\)),/\1/p' "$options")
+keys=$(sed -n -e 's/^	{ "\([a-z_]*\)", set_.*/\1/p' -e 's/^	KEY(\([a-z_]*\), .*/\1/p' \
+	-e 's/^	FLAG(\([a-z_]*\)),/\1/p' "$options")
 # Every entry of the key table must have been read, or the check below is hollow.
-entries=$(sed -n '/^static const struct key keys\[\] = {$/,/^};$/p' "$options" | grep -c '^	[{F]')
+entries=$(sed -n '/^static const struct key keys\[\] = {$/,/^};$/p' "$options" | grep -c '^	[{FK]')
 if [ "$entries" -eq 0 ] || [ "$(echo $keys | wc -w)" -ne "$entries" ]; then
 	echo "read $(echo $keys | wc -w) option names from $entries entries of the key table"
 	exit 1

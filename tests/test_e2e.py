@@ -85,9 +85,12 @@ class Success(PamTestCase):
 
     def test_success_log_line(self):
         r = self.authenticate([self.GOOD], options=["-r", "192.0.2.7", "-t", "ssh"])
-        self.assert_outcome(r, "success", "user=alice", "rhost=192.0.2.7", "tty=ssh",
-                            "stack=https://alpha.grafana.net", "stack_id=12345",
-                            "project_id=67890", "time=")
+        line = self.assert_outcome(r, "success", "user=alice", "rhost=192.0.2.7", "tty=ssh",
+                                   "stack=https://alpha.grafana.net", "stack_id=12345",
+                                   "project_id=67890", "time=")
+        # Nothing went wrong, so there is no reason to give (the default
+        # configuration file, missing here, is no reason either).
+        self.assertNotIn("reason=", line)
         self.assertEqual(r.logs[-1][0] if r.logs else None, 6)  # LOG_INFO
 
     def test_default_api_url_through_proxy(self):
@@ -391,7 +394,7 @@ class Configuration(PamTestCase):
         (["stack_url=alpha", "connect_timeout=100"], "'connect_timeout'"),
         (["stack_url=alpha", "ip_resolve=ipv5"], "'ip_resolve'"),
         (["stack_url=alpha", "ca_file=relative.pem"], "'ca_file'"),
-        (["stack_url=alpha", "debug=yes"], "'debug' takes no value"),
+        (["stack_url=alpha", "debug=on"], "'debug': value must be yes or no"),
         (["stack_url=alpha", "stack_url=beta"], "'stack_url' given more than once"),
         (["stack_url=alpha", "try_first_pass", "use_first_pass"], "exclude each other"),
     ]
@@ -564,7 +567,13 @@ class Logging(PamTestCase):
         r = self.authenticate([self.GOOD], extra=["debug", "export_token"])
         self.assertEqual(r.auth, PAM_SUCCESS)
         text = r.log_text()
-        self.assertIn("options: stack_url=https://alpha.grafana.net", text)
+        (options,) = [t for _, t in r.logs if t.startswith("options: ")]
+        self.assertTrue(options.startswith("options: version=%s conf=" % k6test.VERSION), options)
+        for shown in ("stack_url=https://alpha.grafana.net", "users=none", "stack_id=none",
+                      "api_url=" + self.api.url, "ca_file=" + self.ca, "ca_path=none",
+                      "timeout=5", "cache_ttl=0", "offline_ttl=0", "prompt=\"k6 API token: \"",
+                      "nodelay=yes", "debug=yes", "export_token=yes"):
+            self.assertIn(" " + shown, options)
         self.assertIn("GET %s/cloud/v6/auth" % self.api.url, text)
         self.assertIn("answer: HTTP 200", text)
         # assert_no_secret_in_logs ran inside run_driver; say it once more.

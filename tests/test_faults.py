@@ -373,10 +373,12 @@ class Options(Matrix):
                 self.config_error(self.base(key) + [item, item], "'%s' given more than once"
                                   % key)
 
-    def test_flags_take_no_value(self):
+    def test_flags_take_yes_or_no_only(self):
         for flag in self.FLAGS:
-            with self.subTest(flag=flag):
-                self.config_error(self.base(flag) + [flag + "=1"], "'%s' takes no value" % flag)
+            for value in ("1", "true", "Yes", ""):
+                with self.subTest(flag=flag, value=value):
+                    self.config_error(self.base(flag) + [flag + "=" + value],
+                                      "option '%s': value must be yes or no" % flag)
 
     def test_missing_and_unknown(self):
         self.config_error(self.base("stack_url"), "'stack_url' (or 'users') is required")

@@ -63,6 +63,19 @@ class ConfigFile(Policy):
         self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
         self.assertEqual(r.prompts, [("echo_off", "argument prompt: ")])
 
+    def test_a_flag_argument_turns_off_the_file_s_flag(self):
+        # One file for every service; sudo's line says export_token=no.
+        conf = self.write("pam_k6.conf", "stack_url = alpha  # the team's stack\n"
+                          "export_token = yes\n")
+        r = self.login("alice", self.GOOD, ["conf=" + conf] + self.api_args())
+        self.assertEqual(r.env.get("K6_CLOUD_TOKEN"), self.GOOD)
+        line = "auth required %s conf=%s export_token=no %s" % (MODULE, conf,
+                                                             " ".join(self.api_args()))
+        r = self.run_driver(self.service([line]), answers=[self.GOOD])
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertNotIn("K6_CLOUD_TOKEN", r.env)
+        self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "12345")
+
     def test_file_errors_name_the_line(self):
         conf = self.write("pam_k6.conf", "stack_url = alpha\n\ntimeout = later\n")
         r = self.login("alice", self.GOOD, self.api_args("conf=" + conf))
@@ -197,8 +210,8 @@ class UsersFile(Policy):
         text = r.log_text()
         self.assertNotIn("(null)", text)
         (options,) = [t for _, t in r.logs if t.startswith("options: ")]
-        self.assertTrue(options.startswith("options: users=%s " % users), options)
-        self.assertNotIn("stack_url=", options)
+        self.assertIn(" users=%s " % users, options)
+        self.assertIn(" stack_url=none ", options)
         (target,) = [t for _, t in r.logs if t.startswith("target: ")]
         self.assertEqual(target, "target: stack_url=https://team-b.grafana.net stack_id=221"
                                  " (users file line 3)")

@@ -96,6 +96,68 @@ static void test_file_then_arguments(void **state)
 	k6_options_free(&o);
 }
 
+static void test_comments_and_quotes(void **state)
+{
+	const char *argv[] = { NULL };
+	struct k6_options o;
+	char err[512] = "";
+	char conf[600];
+
+	(void)state;
+	write_file("comments.conf",
+		   "stack_url = alpha   # the team's stack\n"
+		   "prompt = \"k6 #token: \"  # a quoted '#' stays\n"
+		   "proxy = http://ops:pa#ss@proxy.example:3128\n"
+		   "export_token = no\t# off\n"
+		   "debug # on\n",
+		   0644);
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("comments.conf"));
+	argv[0] = conf;
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_OK);
+	assert_string_equal(o.stack_url, "https://alpha.grafana.net");
+	assert_string_equal(o.prompt, "k6 #token: ");
+	assert_string_equal(o.proxy, "http://ops:pa#ss@proxy.example:3128");
+	assert_false(o.export_token);
+	assert_true(o.debug);
+	assert_int_equal(o.origin_line[2], 1); /* stack_url, from the file's line 1 */
+	k6_options_free(&o);
+
+	/* A '#' inside a word is part of the value, here a bad one. */
+	write_file("comments.conf", "stack_url = alpha\ntimeout = 3#s\n", 0644);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "comments.conf:2: option 'timeout'"));
+	k6_options_free(&o);
+}
+
+/* Every problem of a file is reported, each with its line. */
+static void note_problem(void *ctx, const char *problem)
+{
+	char *all = ctx;
+	size_t used = strlen(all);
+
+	snprintf(all + used, 2048 - used, "%s\n", problem);
+}
+
+static void test_every_problem_reported(void **state)
+{
+	const char *argv[] = { NULL, "timeout=soon" };
+	struct k6_options o;
+	char all[2048] = "";
+	char conf[600];
+
+	(void)state;
+	write_file("many.conf", "stack_url = alpha\nbogus = 1\ntimeout = later\ndebug = 2\n", 0644);
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("many.conf"));
+	argv[0] = conf;
+	assert_int_equal(k6_options_init(&o), K6_OK);
+	assert_int_equal(k6_config_read(&o, 2, argv, getuid(), note_problem, all), K6_CONFIG);
+	assert_non_null(strstr(all, "many.conf:2: unknown option 'bogus'\n"));
+	assert_non_null(strstr(all, "many.conf:3: option 'timeout'"));
+	assert_non_null(strstr(all, "many.conf:4: option 'debug'"));
+	assert_non_null(strstr(all, "\noption 'timeout': value"));
+	k6_options_free(&o);
+}
+
 static void test_bad_files(void **state)
 {
 	static const struct {
@@ -106,7 +168,8 @@ static void test_bad_files(void **state)
 		{ "stack_url = alpha\ntimeout = soon\n", "bad.conf:2: option 'timeout'" },
 		{ "stack_url = alpha\nstack_url = beta\n",
 		  "bad.conf:2: option 'stack_url' given more" },
-		{ "stack_url = alpha\ndebug = yes\n", "bad.conf:2: option 'debug' takes no value" },
+		{ "stack_url = alpha\ndebug = maybe\n",
+		  "bad.conf:2: option 'debug': value must be yes or no" },
 		{ "conf = /etc/other.conf\n",
 		  "bad.conf:1: option 'conf' can only be a module arg" },
 		{ "stack_url =\n", "bad.conf:1: option 'stack_url' needs a value" },
@@ -251,6 +314,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_then_arguments),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_comments_and_quotes),
+		cmocka_unit_test(test_every_problem_reported),
 		cmocka_unit_test(test_long_line_and_size),
 		cmocka_unit_test(test_unsafe_files_refused),
 		cmocka_unit_test(test_missing_files),

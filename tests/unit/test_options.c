@@ -12,11 +12,28 @@
 
 #include "options.h"
 
+struct first {
+	char *err;
+	size_t len;
+};
+
+/* Keep the first problem reported, as the module does. */
+static void first_problem(void *ctx, const char *problem)
+{
+	struct first *f = ctx;
+
+	if (f->err[0] == '\0')
+		snprintf(f->err, f->len, "%s", problem);
+}
+
 static enum k6_status parse(struct k6_options *o, const char **argv, int argc, char *err,
 			    size_t errlen)
 {
+	struct first first = { err, errlen };
+
+	err[0] = '\0';
 	assert_int_equal(k6_options_init(o), K6_OK);
-	return k6_options_from_args(o, argc, argv, err, errlen);
+	return k6_options_from_args(o, argc, argv, first_problem, &first);
 }
 
 static void test_defaults(void **state)
@@ -184,8 +201,9 @@ static void test_bad_arguments(void **state)
 		{ "ip_resolve=IPv4", "'ip_resolve'" },
 		{ "ip_resolve=both", "'ip_resolve'" },
 		{ "prompt=a\nb", "'prompt'" },
-		{ "debug=1", "'debug' takes no value" },
-		{ "nodelay=yes", "'nodelay' takes no value" },
+		{ "debug=1", "'debug': value must be yes or no" },
+		{ "nodelay=YES", "'nodelay': value must be yes or no" },
+		{ "allow_root=", "'allow_root': value must be yes or no" },
 		{ "a_very_long_option_name_that_is_not_known_at_all", "unknown option" },
 		{ "bo\ngus", "'bo\\x0agus'" },
 		{ "users=relative", "'users'" },
@@ -258,11 +276,83 @@ static void test_later_source_overrides(void **state)
 	assert_int_equal(k6_options_init(&o), K6_OK);
 	assert_int_equal(k6_options_set(&o, "stack_url=alpha", err, sizeof(err)), K6_OK);
 	assert_int_equal(k6_options_set(&o, "timeout=3", err, sizeof(err)), K6_OK);
-	k6_options_new_source(&o);
+	k6_options_new_source(&o, K6_FROM_ARGUMENT);
 	assert_int_equal(k6_options_set(&o, "stack_url=beta", err, sizeof(err)), K6_OK);
 	assert_string_equal(o.stack_url, "https://beta.grafana.net");
 	assert_int_equal(o.timeout_ms, 3000);
 	assert_int_equal(k6_options_set(&o, "stack_url=gamma", err, sizeof(err)), K6_CONFIG);
+	k6_options_free(&o);
+}
+
+static void test_flags_say_yes_or_no(void **state)
+{
+	struct k6_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(k6_options_init(&o), K6_OK);
+	assert_int_equal(k6_options_set(&o, "export_token", err, sizeof(err)), K6_OK);
+	assert_int_equal(k6_options_set(&o, "debug=yes", err, sizeof(err)), K6_OK);
+	assert_int_equal(k6_options_set(&o, "nodelay=no", err, sizeof(err)), K6_OK);
+	assert_true(o.export_token);
+	assert_true(o.debug);
+	assert_false(o.nodelay);
+	/* A later source turns off what an earlier one turned on. */
+	k6_options_new_source(&o, K6_FROM_ARGUMENT);
+	assert_int_equal(k6_options_set(&o, "export_token=no", err, sizeof(err)), K6_OK);
+	assert_false(o.export_token);
+	assert_true(o.debug);
+	k6_options_free(&o);
+}
+
+/* Collects what k6_options_each hands over. */
+struct seen_options {
+	char text[2048];
+};
+
+static void note_option(void *ctx, const char *key, const char *value, enum k6_origin origin,
+			unsigned line)
+{
+	struct seen_options *seen = ctx;
+	static const char *const names[] = { "default", "file", "argument" };
+	size_t used = strlen(seen->text);
+
+	snprintf(seen->text + used, sizeof(seen->text) - used, "%s=%s@%s:%u\n", key, value,
+		 names[origin], line);
+}
+
+static void test_options_as_shown(void **state)
+{
+	const char *argv[] = { "stack_url=Alpha",      "timeout=2.5",
+			       "connect_timeout=0.25", "proxy=http://ops:s3cret@proxy.example:3128",
+			       "export_token",         "cache_ttl=60" };
+	struct seen_options seen = { "" };
+	struct k6_options o;
+	char line[2048];
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&o, argv, 6, err, sizeof(err)), K6_OK);
+	k6_options_line(&o, line, sizeof(line));
+	assert_string_equal(line, "conf=none users=none stack_url=https://alpha.grafana.net "
+				  "stack_id=none api_url=https://api.k6.io ca_file=(system) "
+				  "ca_path=(system) pinned_pubkey=none "
+				  "proxy=http://ops:***@proxy.example:3128 timeout=2.5 "
+				  "connect_timeout=0.25 ip_resolve=any prompt=\"k6 API token: \" "
+				  "cache_ttl=60 offline_ttl=0 cache_dir=/var/cache/pam_k6 "
+				  "try_first_pass=no use_first_pass=no allow_root=no "
+				  "export_token=yes nodelay=no debug=no reuse_connection=no");
+	assert_null(strstr(line, "s3cret"));
+	k6_options_each(&o, note_option, &seen);
+	assert_non_null(strstr(seen.text, "\nstack_url=https://alpha.grafana.net@argument:0\n"));
+	assert_non_null(strstr(seen.text, "\napi_url=https://api.k6.io@default:0\n"));
+	k6_options_free(&o);
+
+	/* One trust setting given: the system store is not in use. */
+	argv[1] = "ca_file=/etc/ssl/k6.pem";
+	assert_int_equal(parse(&o, argv, 2, err, sizeof(err)), K6_OK);
+	k6_options_line(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " ca_file=/etc/ssl/k6.pem ca_path=none "));
 	k6_options_free(&o);
 }
 
@@ -306,6 +396,8 @@ int main(void)
 		cmocka_unit_test(test_users_file),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_seconds),
+		cmocka_unit_test(test_flags_say_yes_or_no),
+		cmocka_unit_test(test_options_as_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
