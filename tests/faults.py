@@ -14,6 +14,8 @@ import subprocess
 import threading
 import time
 
+from stand_in import _pump
+
 
 class _Listener:
     def __init__(self, backlog=16):
@@ -108,6 +110,32 @@ class ResetRelay(_Listener):
                 conn.sendall(flight)
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
+        return self._accept_loop(handle)
+
+
+class SlowRelay(_Listener):
+    """Relays every connection to a real server whole, but only after
+    `delay` seconds: each TLS handshake through it starts that late."""
+
+    def __init__(self, upstream_port, delay):
+        super().__init__()
+        self.upstream_port = upstream_port
+        self.delay = delay
+        self.accepted = 0
+
+    def start(self):
+        def handle(conn):
+            self.accepted += 1
+            time.sleep(self.delay)
+            try:
+                up = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:
+                return
+            with up:
+                pump = threading.Thread(target=_pump, args=(up, conn), daemon=True)
+                pump.start()
+                _pump(conn, up)
+                pump.join(5)
         return self._accept_loop(handle)
 
 
