@@ -160,6 +160,22 @@ def close_mid_body(handler):
     _hang_up(handler)
 
 
+def answer_then_reset(handler):
+    """A whole 200 that keeps the connection open (HTTP/1.1 without
+    "Connection: close"), and then a reset (RST, no close_notify): the
+    client holds a dead connection, and a TLS alert written to it when the
+    connection is closed meets a reset socket."""
+    body = b'{"stack_id": 12345, "default_project_id": 67890}'
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    handler.close_connection = True
+    handler.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # The file objects hold the socket open; closed first, close() is at once.
+    handler.wfile.close()
+    handler.rfile.close()
+    handler.request.close()
+
+
 def slow_body(seconds):
     """A valid answer, one byte a second: only the total timeout ends it."""
     body = b'{"stack_id": 12345, "default_project_id": 67890}'
