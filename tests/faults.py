@@ -95,7 +95,8 @@ class FullBacklog(_Listener):
 class ResetRelay(_Listener):
     """Relays the TLS handshake to a real server, then resets the client's
     connection right after the server's first flight: the client's next
-    write meets a dead socket, which raises SIGPIPE unless it is guarded."""
+    write meets a dead socket, which raises SIGPIPE unless it is guarded
+    (or written with MSG_NOSIGNAL, as libcurl's own writes are)."""
 
     def __init__(self, upstream_port):
         super().__init__()

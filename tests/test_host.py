@@ -57,7 +57,7 @@ class Host(PamTestCase):
             args[1] = "api_url=" + relay.url
             for _ in range(5):
                 # run_driver fails the test if the driver died of a signal.
-                r = self.authenticate([self.GOOD], args=args)
+                r = self.authenticate([self.GOOD], args=args, env=self.raw_send())
                 self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
         finally:
             relay.stop()
