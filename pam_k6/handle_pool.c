@@ -54,7 +54,12 @@ static char *connection_key(const struct k6_options *o)
 	return key;
 }
 
-/* A handle that may hold a live TLS connection: the server may have reset it. */
+/*
+ * Every cleanup: a handle may hold a live TLS connection, whose close
+ * writes close_notify to a socket the server may have reset, and some
+ * libcurl builds let OpenSSL write to the socket itself, without
+ * MSG_NOSIGNAL.
+ */
 static void cleanup_guarded(CURL *h)
 {
 	struct k6_sigpipe_guard pipe_guard;
@@ -107,7 +112,7 @@ fail:
 void k6_handle_give_back(CURL *h, bool is_kept)
 {
 	if (!is_kept) {
-		curl_easy_cleanup(h);
+		cleanup_guarded(h);
 		return;
 	}
 	/* No pointer into this call's buffers (the token's header) stays set. */

@@ -265,24 +265,55 @@ static CURLcode set_options(struct request *req, const struct k6_options *o)
 	return rc;
 }
 
-/* The second try: libcurl's built-in bundle beside the directory. */
-static CURLcode retry_with_bundle(struct request *req, const struct k6_options *o, k6_log_fn log,
-				  void *ctx)
+bool k6_client_retry_limits(long timeout_ms, long connect_timeout_ms, long spent_ms,
+			    long *retry_timeout_ms, long *retry_connect_ms)
+{
+	long left = timeout_ms - spent_ms;
+
+	/* libcurl reads a limit of 0 as none at all. */
+	if (left < K6_RETRY_MIN_MS)
+		return false;
+	*retry_timeout_ms = left;
+	*retry_connect_ms = connect_timeout_ms < left ? connect_timeout_ms : left;
+	return true;
+}
+
+/*
+ * The second try: libcurl's built-in bundle beside the directory, in what
+ * the first try left of the time limit, so that timeout= bounds the login
+ * whole (at its 60 s, two full tries would outlast sshd's LoginGraceTime).
+ */
+static CURLcode retry_with_bundle(struct request *req, const struct k6_options *o, double spent,
+				  k6_log_fn log, void *ctx)
 {
 	char *bundle = NULL;
+	long timeout_ms = 0;
+	long connect_ms = 0;
 	CURLcode rc;
 
 	if (curl_easy_getinfo(req->h, CURLINFO_CAINFO, &bundle) != CURLE_OK || bundle == NULL)
 		return CURLE_PEER_FAILED_VERIFICATION;
+	if (!k6_client_retry_limits(o->timeout_ms, o->connect_timeout_ms, (long)(spent * 1000.0),
+				    &timeout_ms, &connect_ms)) {
+		snprintf(req->errbuf, sizeof(req->errbuf),
+			 "the peer did not verify against the default directory alone, "
+			 "and too little time was left to try %s too",
+			 bundle);
+		return CURLE_OPERATION_TIMEDOUT;
+	}
 	if (o->debug)
 		k6_logf(log, ctx, LOG_DEBUG,
 			"the peer did not verify against the default directory alone: "
-			"trying again with %s too",
-			bundle);
+			"trying again with %s too, in the %ldms left",
+			bundle, timeout_ms);
 	free(req->body.buf);
 	memset(&req->body, 0, sizeof(req->body));
 	req->errbuf[0] = '\0';
 	rc = curl_easy_setopt(req->h, CURLOPT_CAINFO, bundle);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(req->h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(req->h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	return rc == CURLE_OK ? curl_easy_perform(req->h) : rc;
 }
 
@@ -297,7 +328,7 @@ static CURLcode perform(struct request *req, const struct k6_options *o, double 
 	k6_sigpipe_block(&pipe_guard);
 	rc = curl_easy_perform(req->h);
 	if (rc == CURLE_PEER_FAILED_VERIFICATION && req->default_dir != NULL)
-		rc = retry_with_bundle(req, o, log, ctx);
+		rc = retry_with_bundle(req, o, now() - start, log, ctx);
 	k6_sigpipe_restore(&pipe_guard);
 	*seconds = now() - start;
 	return rc;

@@ -39,4 +39,15 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *stack_
 				  const char *token, struct k6_outcome *out, k6_log_fn log,
 				  void *ctx);
 
+/* Less than this left of the time limit is too little for a second try. */
+#define K6_RETRY_MIN_MS 100L
+
+/*
+ * The limits of the second try the system trust store may need, spent_ms
+ * into a request limited to timeout_ms: what is left, and the connect limit
+ * no longer than that.  False, and nothing set, when too little is left.
+ */
+bool k6_client_retry_limits(long timeout_ms, long connect_timeout_ms, long spent_ms,
+			    long *retry_timeout_ms, long *retry_connect_ms);
+
 #endif

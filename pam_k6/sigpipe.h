@@ -2,8 +2,9 @@
 /*
  * With CURLOPT_NOSIGNAL set, libcurl leaves SIGPIPE alone; a write to a
  * connection the server has reset must still not kill the host process.
- * The signal is blocked in the calling thread while the request runs, and
- * swallowed if the request raised it.
+ * The signal is blocked in the calling thread while the request runs and
+ * while a handle is cleaned up (its close writes to the connection), and
+ * swallowed if either raised it.
  */
 #ifndef K6_SIGPIPE_H
 #define K6_SIGPIPE_H

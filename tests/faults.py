@@ -14,6 +14,8 @@ import subprocess
 import threading
 import time
 
+from stand_in import _pump
+
 
 class _Listener:
     def __init__(self, backlog=16):
@@ -93,7 +95,8 @@ class FullBacklog(_Listener):
 class ResetRelay(_Listener):
     """Relays the TLS handshake to a real server, then resets the client's
     connection right after the server's first flight: the client's next
-    write meets a dead socket, which raises SIGPIPE unless it is guarded."""
+    write meets a dead socket, which raises SIGPIPE unless it is guarded
+    (or written with MSG_NOSIGNAL, as libcurl's own writes are)."""
 
     def __init__(self, upstream_port):
         super().__init__()
@@ -108,6 +111,32 @@ class ResetRelay(_Listener):
                 conn.sendall(flight)
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
+        return self._accept_loop(handle)
+
+
+class SlowRelay(_Listener):
+    """Relays every connection to a real server whole, but only after
+    `delay` seconds: each TLS handshake through it starts that late."""
+
+    def __init__(self, upstream_port, delay):
+        super().__init__()
+        self.upstream_port = upstream_port
+        self.delay = delay
+        self.accepted = 0
+
+    def start(self):
+        def handle(conn):
+            self.accepted += 1
+            time.sleep(self.delay)
+            try:
+                up = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:
+                return
+            with up:
+                pump = threading.Thread(target=_pump, args=(up, conn), daemon=True)
+                pump.start()
+                _pump(conn, up)
+                pump.join(5)
         return self._accept_loop(handle)
 
 
@@ -130,6 +159,22 @@ def close_mid_body(handler):
     handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                         b"Content-Length: 100\r\n\r\n{\"stack_id\": 1")
     _hang_up(handler)
+
+
+def answer_then_reset(handler):
+    """A whole 200 that keeps the connection open (HTTP/1.1 without
+    "Connection: close"), and then a reset (RST, no close_notify): the
+    client holds a dead connection, and a TLS alert written to it when the
+    connection is closed meets a reset socket."""
+    body = b'{"stack_id": 12345, "default_project_id": 67890}'
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    handler.close_connection = True
+    handler.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # The file objects hold the socket open; closed first, close() is at once.
+    handler.wfile.close()
+    handler.rfile.close()
+    handler.request.close()
 
 
 def slow_body(seconds):

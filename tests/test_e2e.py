@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 
+import faults
 import k6test
 from k6test import (MODULE, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR,
                     PAM_INCOMPLETE, PAM_SERVICE_ERR, PAM_SUCCESS, PAM_USER_UNKNOWN,
@@ -149,7 +150,7 @@ class CallerEnvironment(PamTestCase):
         self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
         self.assertEqual(len(proxy.targets), 1)
 
-    def in_own_trust_store(self, args, ca, store=None):
+    def in_own_trust_store(self, args, ca, store=None, **kw):
         """Run with the machine's default trust store replaced, in a private
         mount namespace, by one that trusts the stand-in's CA (or by store)."""
         if shutil.which("unshare") is None or subprocess.run(
@@ -164,7 +165,7 @@ class CallerEnvironment(PamTestCase):
             subprocess.run(["openssl", "rehash", store], check=True, capture_output=True)
         unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
         prefix = unshare + ["sh", "-c", 'mount --bind "$0" /etc/ssl/certs && exec "$@"', store]
-        return self.authenticate([self.GOOD], args=args, prefix=prefix)
+        return self.authenticate([self.GOOD], args=args, prefix=prefix, **kw)
 
     def test_default_store_is_what_trusts(self):
         # The control case: without ca_file, the (replaced) system store works.
@@ -195,10 +196,10 @@ class CallerEnvironment(PamTestCase):
             subprocess.run(["openssl", "rehash", store], check=True, capture_output=True)
         return store
 
-    def default_trust(self, name, bundle, directory):
-        args = [a for a in self.base_args() if not a.startswith("ca_file=")] + ["debug"]
+    def default_trust(self, name, bundle, directory, args=None, **kw):
+        args = [a for a in args or self.base_args() if not a.startswith("ca_file=")] + ["debug"]
         return self.in_own_trust_store(args, self.ca,
-                                       self.own_store(name, bundle, directory))
+                                       self.own_store(name, bundle, directory), **kw)
 
     def test_default_trust_is_the_directory_alone(self):
         # The bundle does not trust the stand-in: the directory alone did.
@@ -215,6 +216,25 @@ class CallerEnvironment(PamTestCase):
         self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
         self.assertIn("did not verify against the default directory alone", r.log_text())
         self.assertEqual(len(self.api.take_requests()), 1)
+
+    def test_bundle_retry_keeps_to_the_time_limit(self):
+        # Every handshake starts 3 s late and only the bundle trusts the
+        # stand-in: two whole tries would take 6 s of a 4 s limit.  The
+        # second try gets only what the first left, and runs out.
+        timeout = 4
+        relay = faults.SlowRelay(self.api.port, timeout - 1).start()
+        self.addCleanup(relay.stop)
+        args = ["stack_url=alpha", "api_url=" + relay.url, "nodelay",
+                "timeout=%d" % timeout, "connect_timeout=%d" % timeout]
+        other = self.pki.ca("other-1")
+        r = self.default_trust("bundle-trusts", [other, self.ca], [other], args=args,
+                               options=["-m"])
+        (seconds,) = r.auth_seconds
+        self.assertLessEqual(seconds, timeout + 1, "took %.2fs" % seconds)
+        self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, r.stderr)
+        self.assertIn("did not verify against the default directory alone", r.log_text())
+        self.assert_outcome(r, "api unavailable", "curl error 28", "timed out")
+        self.assertEqual(self.api.take_requests(), [])
 
     def test_default_trust_trusts_nothing_else(self):
         others = [self.pki.ca("other-1"), self.pki.ca("other-2")]

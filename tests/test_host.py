@@ -16,6 +16,8 @@ from stand_in import StandIn
 
 THREAD_DRIVER = os.environ.get("K6_TEST_THREAD_DRIVER",
                                os.path.join(k6test.SRCDIR, "tests", "thread_driver"))
+RAW_SEND = os.environ.get("K6_TEST_RAW_SEND",
+                          os.path.join(k6test.SRCDIR, "tests", ".libs", "libraw_send.so"))
 BAD = "k6bad00000000000000000000000000"
 
 
@@ -39,6 +41,15 @@ class Host(PamTestCase):
         self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
         self.assertEqual(r.alarm["fired"], "1")
 
+    def raw_send(self):
+        """The environment that makes libcurl's writes raise SIGPIPE on a
+        dead connection (tests/raw_send.c), as they do in libcurl builds
+        that let OpenSSL write to the socket: without it, libcurl's own
+        MSG_NOSIGNAL would hide a missing guard."""
+        if not os.path.exists(RAW_SEND):
+            self.skipTest("libraw_send.so not built")
+        return {"LD_PRELOAD": ":".join((RAW_SEND,) + k6test.PRELOADS)}
+
     def test_connection_reset_does_not_raise_sigpipe(self):
         relay = faults.ResetRelay(self.api.port).start()
         try:
@@ -46,10 +57,23 @@ class Host(PamTestCase):
             args[1] = "api_url=" + relay.url
             for _ in range(5):
                 # run_driver fails the test if the driver died of a signal.
-                r = self.authenticate([self.GOOD], args=args)
+                r = self.authenticate([self.GOOD], args=args, env=self.raw_send())
                 self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
         finally:
             relay.stop()
+
+    def test_reset_connection_closed_without_sigpipe(self):
+        # A whole answer on a connection kept open, then a reset: closing
+        # the handle writes close_notify to a dead socket, after the request.
+        # raw_send makes that write raise SIGPIPE, as OpenSSL's own socket
+        # writes do in libcurl builds that hand it the socket.
+        token = "k6resetafter000000000000000000000"
+        self.api.add_raw(token, faults.answer_then_reset)
+        env = self.raw_send()
+        for _ in range(3):
+            # run_driver fails the test if the driver died of a signal.
+            r = self.authenticate([token], secrets=[token], env=env)
+            self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
 
     def test_thousand_handles_no_growth(self):
         # 1,000 pam_start/pam_end cycles, half of them real logins: the
