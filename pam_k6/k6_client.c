@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "handle_pool.h"
 #include "k6_client.h"
@@ -20,12 +23,26 @@
 
 #define AUTH_PATH "/cloud/v6/auth"
 
+/*
+ * Descriptors a request may want at once, with room to spare: libcurl's
+ * resolver thread (a socket pair) and glibc's resolver (a file or two and a
+ * socket), two connection attempts, the trust store.
+ */
+#define FD_HEADROOM 16
+
 struct body {
 	char *buf;
 	size_t len;
 	size_t cap;
 	bool too_large;
 	bool nomem;
+};
+
+/* What open_socket saw: the sockets of this request, and the first that failed. */
+struct sockets {
+	int opened;
+	bool failed;
+	int failed_errno;
 };
 
 /* One request, from its handle to its answer. */
@@ -38,6 +55,8 @@ struct request {
 	char errbuf[CURL_ERROR_SIZE];
 	/* The built-in trust directory tried alone first; NULL if not. */
 	const char *default_dir;
+	struct sockets sockets;
+	bool short_of_descriptors; /* before the request or after its failure */
 };
 
 /*
@@ -75,12 +94,47 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A host that forks and execs keeps the connection to itself. */
+/*
+ * A host that forks and execs keeps the connection to itself.  Whether the
+ * socket could be made is noted: a failure here (EMFILE, ENFILE, ENOBUFS,
+ * ENOMEM) happened in this process, not on the network.
+ */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	(void)clientp;
+	struct sockets *s = clientp;
+	int fd;
+
 	(void)purpose;
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd >= 0) {
+		s->opened++;
+	} else if (!s->failed) {
+		s->failed = true;
+		s->failed_errno = errno;
+	}
+	return fd;
+}
+
+/* Whether this process could not open FD_HEADROOM more descriptors just now. */
+static bool short_of_descriptors(void)
+{
+	int fds[FD_HEADROOM];
+	int n = 0;
+	bool is_short = false;
+
+	fds[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fds[0] < 0)
+		return true;
+	for (n = 1; n < FD_HEADROOM; n++) {
+		fds[n] = fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
+		if (fds[n] < 0) {
+			is_short = true;
+			break;
+		}
+	}
+	while (n-- > 0)
+		close(fds[n]);
+	return is_short;
 }
 
 /* Keep the body, refusing it as soon as it grows past the cap. */
@@ -248,6 +302,7 @@ static CURLcode set_options(struct request *req, const struct k6_options *o)
 	SET(CURLOPT_WRITEDATA, &req->body);
 	SET(CURLOPT_ERRORBUFFER, req->errbuf);
 	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, &req->sockets);
 	/*
 	 * A trust store given here replaces the built-in one: libcurl would
 	 * otherwise keep its default bundle or directory beside it.
@@ -349,17 +404,122 @@ static void classify_answer(struct k6_outcome *out, const struct body *b)
 	k6_error_response_describe(b->buf, b->len, detail, sizeof(detail));
 	out->status =
 		(out->http_status == 401 || out->http_status == 403) ? K6_DENIED : K6_UNAVAILABLE;
-	out->unreachable =
-		out->http_status == 429 || (out->http_status >= 500 && out->http_status <= 599);
+	/*
+	 * The API's own trouble.  Not a 429: anyone who shares this host's
+	 * address can make the API say it.
+	 */
+	out->unreachable = out->http_status >= 500 && out->http_status <= 599;
 	reason(out, "HTTP %ld%s%s", out->http_status, detail[0] != '\0' ? ": " : "", detail);
 }
 
+/* Errors only the network or the far end can cause. */
+static bool network_errno(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EPIPE:
+	case ETIMEDOUT:
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case ENETDOWN:
+	case EHOSTDOWN:
+	case ENETRESET:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Something failed here rather than on the network?  Describes it in what
+ * (for the log) if so.
+ */
+static bool local_failure(const struct request *req, long os_errno, char *what, size_t len)
+{
+	if (req->sockets.failed) {
+		snprintf(what, len, "a socket could not be opened: %s",
+			 strerror(req->sockets.failed_errno));
+		return true;
+	}
+	if (req->short_of_descriptors) {
+		snprintf(what, len, "fewer than %d descriptors free", FD_HEADROOM);
+		return true;
+	}
+	if (os_errno != 0 && !network_errno((int)os_errno)) {
+		snprintf(what, len, "%s", strerror((int)os_errno));
+		return true;
+	}
+	return false;
+}
+
+/* The failures that may show the API cannot be reached; see judge_reach(). */
+static bool may_show_unreachable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Whether a failure shows that the API cannot be reached (out->unreachable),
+ * which alone may let a cached answer stand in (offline_ttl); a failure
+ * here is described in note.  Whoever controls this process (its descriptor
+ * limit, its memory, whether it runs at all) must not be able to make a
+ * working API look down, so only what was seen on the network counts.  The
+ * failures that may count are curl 6 (resolve), 7 (connect), 28 (timeout),
+ * 52 (nothing), 55 and 56 (send and receive); any other (TLS, certificates,
+ * pins, proxies, a malformed exchange) never does.  Of those:
+ *
+ * - None counts after a failure here (local_failure): a socket that could
+ *   not be opened, whatever the errno; an OS error that is not a network one
+ *   (EADDRNOTAVAIL, EACCES, ENOBUFS, ENOMEM...); or fewer than FD_HEADROOM
+ *   free descriptors before the request or after it failed.  The last is
+ *   what covers the resolvers: glibc's, and libcurl's resolver thread, fail
+ *   on EMFILE as "could not resolve host", and their errno is lost.
+ * - curl 7 counts only with a network errno (refused, reset, unreachable,
+ *   timed out) from a socket this request opened: CURLINFO_OS_ERRNO
+ *   outlives a transfer on a kept handle.
+ * - The others count when nothing local was seen.  A timeout also comes when
+ *   the process is stopped; only root can stop a caller that root runs, and
+ *   validate() gives no other caller the window.
+ */
+static void judge_reach(struct k6_outcome *out, CURLcode rc, struct request *req, char *note,
+			size_t len)
+{
+	char local[64];
+	long os_errno = 0;
+
+	if (!may_show_unreachable(rc))
+		return;
+	curl_easy_getinfo(req->h, CURLINFO_OS_ERRNO, &os_errno);
+	if (!req->short_of_descriptors)
+		req->short_of_descriptors = short_of_descriptors();
+	if (local_failure(req, os_errno, local, sizeof(local)))
+		snprintf(note, len, "; failed here, not on the network: %s", local);
+	else if (rc == CURLE_COULDNT_CONNECT)
+		out->unreachable = req->sockets.opened > 0 && network_errno((int)os_errno);
+	else
+		out->unreachable = true;
+}
+
 /* No answer arrived: say why, and whether the API could not be reached. */
-static void classify_failure(struct k6_outcome *out, CURLcode rc, const struct request *req,
+static void classify_failure(struct k6_outcome *out, CURLcode rc, struct request *req,
 			     const struct k6_options *o)
 {
 	/* Room for the longest fixed text of a reason, so the cut is never mid-escape. */
 	char detail[K6_REASON_MAX - 100];
+	const char *text = req->errbuf[0] != '\0' ? req->errbuf : curl_easy_strerror(rc);
+	char note[100] = "";
 
 	if (req->body.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		out->status = K6_UNAVAILABLE;
@@ -371,10 +531,9 @@ static void classify_failure(struct k6_outcome *out, CURLcode rc, const struct r
 		reason(out, "out of memory in libcurl");
 		return;
 	}
-	k6_escape_str(detail, sizeof(detail),
-		      req->errbuf[0] != '\0' ? req->errbuf : curl_easy_strerror(rc), true);
 	if (rc == CURLE_SSL_CACERT_BADFILE) {
 		/* A trust store that cannot be read is the site's mistake, not an outage. */
+		k6_escape_str(detail, sizeof(detail), text, true);
 		out->status = K6_CONFIG;
 		reason(out, "cannot load the trust store (%s): %s",
 		       o->ca_file != NULL ? "ca_file" :
@@ -384,28 +543,18 @@ static void classify_failure(struct k6_outcome *out, CURLcode rc, const struct r
 		return;
 	}
 	out->status = K6_UNAVAILABLE;
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_GOT_NOTHING:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-		out->unreachable = true;
-		break;
-	default:
-		/* TLS, certificates, pins, proxies and the rest: not an outage. */
-		break;
-	}
+	judge_reach(out, rc, req, note, sizeof(note));
+	/* The note is never cut: curl's text gives up the room it takes. */
+	k6_escape_str(detail, sizeof(detail) - strlen(note), text, true);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		reason(out, "curl error %d, timed out (timeout=%.3gs connect_timeout=%.3gs): %s",
+		reason(out, "curl error %d, timed out (timeout=%.3gs connect_timeout=%.3gs): %s%s",
 		       (int)rc, (double)o->timeout_ms / 1000.0,
-		       (double)o->connect_timeout_ms / 1000.0, detail);
+		       (double)o->connect_timeout_ms / 1000.0, detail, note);
 	else
-		reason(out, "curl error %d: %s", (int)rc, detail);
+		reason(out, "curl error %d: %s%s", (int)rc, detail, note);
 }
 
-static void classify(struct k6_outcome *out, CURLcode rc, const struct request *req,
+static void classify(struct k6_outcome *out, CURLcode rc, struct request *req,
 		     const struct k6_options *o)
 {
 	if (rc != CURLE_OK) {
@@ -471,6 +620,7 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *stack_
 		k6_logf(log, ctx, LOG_DEBUG,
 			"GET %s X-Stack-Url=%s timeout=%ldms connect_timeout=%ldms", req.url,
 			stack_url, o->timeout_ms, o->connect_timeout_ms);
+	req.short_of_descriptors = short_of_descriptors();
 	rc = perform(&req, o, &out->seconds, log, ctx);
 	classify(out, rc, &req, o);
 	if (o->debug)

@@ -19,10 +19,13 @@ struct k6_outcome {
 	double seconds;               /* time the request took */
 	struct k6_auth_result result; /* set when status is K6_OK */
 	/*
-	 * The API could not be reached (connection refused or reset, DNS,
-	 * timeout, 429, 5xx), as opposed to an answer that cannot be trusted
-	 * (TLS, certificate, pin, a malformed 200): only this may let a cached
-	 * answer stand in.
+	 * The network showed that the API cannot be reached: a connection
+	 * refused, reset or unreachable, a resolver failure or a timeout with
+	 * nothing failing in this process, a 5xx.  Only this may let a cached
+	 * answer stand in.  Never set by an answer that cannot be trusted (TLS,
+	 * certificate, pin, a malformed 200), by a 429 (anyone behind the same
+	 * address can provoke one), or by a failure in this process (no
+	 * descriptor, no memory, EADDRNOTAVAIL...): see classify_failure().
 	 */
 	bool unreachable;
 	char reason[K6_REASON_MAX]; /* escaped for the log; never the token */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "log_escape.h"
@@ -144,11 +145,34 @@ static void served_from(struct k6_login *l, const struct k6_cache_record *rec,
 }
 
 /*
+ * The offline window is for a host cut off from the API, and only a caller
+ * that root runs gets it.  A caller whose real user is not root (sudo, su,
+ * any set-user-ID program) runs on that user's terms: they can stop it for
+ * longer than timeout= (SIGSTOP, ^Z) or starve it of descriptors or memory,
+ * and make an API that works look unreachable.  The cache_ttl window is
+ * another matter: it hangs on nothing but the age of a record root wrote
+ * and root's clock, which such a user cannot move.
+ */
+static bool may_answer_offline(struct k6_login *l)
+{
+	if (getuid() == 0)
+		return true;
+	l->offline_withheld = true;
+	if (l->opts->debug)
+		k6_logf(l->log, l->log_ctx, LOG_DEBUG,
+			"the offline window is not used for a caller whose real user (uid %ld) "
+			"is not root",
+			(long)getuid());
+	return false;
+}
+
+/*
  * Ask the API, or the cache.  Within cache_ttl a cached answer saves the
  * request; a fresh answer is stored, a refusal deletes the record at once,
  * and when the API cannot be reached (never when its answer could not be
- * trusted) a record within offline_ttl stands in.  The policy checks that
- * follow treat a cached answer exactly as a fresh one.
+ * trusted, never for a caller that is not root's) a record within
+ * offline_ttl stands in.  The policy checks that follow treat a cached
+ * answer exactly as a fresh one.
  */
 static enum k6_status validate(struct k6_login *l, const char *token)
 {
@@ -195,7 +219,7 @@ static enum k6_status validate(struct k6_login *l, const char *token)
 		k6_cache_delete(&cache, &name);
 		break;
 	case K6_UNAVAILABLE:
-		if (!l->outcome.unreachable ||
+		if (!l->outcome.unreachable || o->offline_ttl == 0 || !may_answer_offline(l) ||
 		    !k6_cache_get(&cache, &name, o->offline_ttl, &rec, &problem)) {
 			report_entry(l, &name, problem);
 			break;
@@ -224,6 +248,11 @@ enum k6_status k6_login_token(struct k6_login *l, const char *token)
 		snprintf(l->reason, sizeof(l->reason),
 			 "the k6 API could not be reached (%.250s); "
 			 "answered from the offline cache",
+			 l->outcome.reason);
+	else if (l->offline_withheld)
+		snprintf(l->reason, sizeof(l->reason),
+			 "%.230s; the offline window is not used for a caller whose real user is "
+			 "not root",
 			 l->outcome.reason);
 	else
 		snprintf(l->reason, sizeof(l->reason), "%s", l->outcome.reason);

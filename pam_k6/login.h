@@ -39,6 +39,7 @@ struct k6_login {
 	struct k6_target target;
 	struct k6_outcome outcome; /* the API's (or the cache's) answer */
 	enum k6_served served;
+	bool offline_withheld;      /* unreachable, but no offline window for this caller */
 	long age;                   /* seconds since a cached answer was made */
 	char reason[K6_REASON_MAX]; /* why, escaped for the log; "" when nothing to say */
 };

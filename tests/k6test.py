@@ -269,8 +269,9 @@ class PamTestCase(unittest.TestCase):
         return " ".join(["auth", control, MODULE] + list(args) + list(extra))
 
     def run_driver(self, service, user="alice", answers=(), options=(), env=None,
-                   secrets=(), timeout=60, prefix=(), driver=DRIVER):
-        """Run the driver; prefix wraps it (unshare, valgrind)."""
+                   secrets=(), timeout=60, prefix=(), driver=DRIVER, preexec_fn=None):
+        """Run the driver; prefix wraps it (unshare, valgrind), preexec_fn runs
+        in the child before it (resource limits)."""
         argv = list(prefix) + [driver]
         for answer in answers:
             argv += ["-a", answer]
@@ -280,7 +281,8 @@ class PamTestCase(unittest.TestCase):
         run_env.update(env or {})
         with wrapper_turn():
             start = time.monotonic()
-            proc = subprocess.run(argv, capture_output=True, timeout=timeout, env=run_env)
+            proc = subprocess.run(argv, capture_output=True, timeout=timeout, env=run_env,
+                                  preexec_fn=preexec_fn)
             elapsed = time.monotonic() - start
         result = Result(proc.stdout.decode("utf-8", "replace"),
                         proc.stderr.decode("utf-8", "replace"), proc.returncode)

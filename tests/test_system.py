@@ -44,6 +44,7 @@ import time
 
 import k6test
 from k6test import MODULE, PamTestCase
+from stand_in import StandIn
 
 NEEDED = ("sshd", "ssh", "ssh-keygen", "sshpass", "sudo", "unshare", "mount", "umount")
 SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -764,6 +765,27 @@ class Sudo(SystemTestCase):
         # about the outage is for the log only here.
         self.assertNotIn(UNAVAILABLE_TEXT, proc.stderr)
         self.show("sudo, the API down", client=proc.stderr, logs=logs)
+
+    def test_offline_window_is_not_for_sudo(self):
+        # sudo runs PAM with the user's real uid: the user could stop it or
+        # starve it, so a cached answer never stands in for the API here.
+        api = StandIn(self.cert, self.key).start()
+        api.add_account(self.GOOD, self.STACK, 12345, 67890)
+        args = self.module_args(["offline_ttl=3600", "cache_dir=" + WORLD.path("cache")])
+        args[1] = "api_url=" + api.url
+        self.set_service(args)
+        try:
+            proc, _ = self.sudo("sudo -S /usr/bin/id -u", self.GOOD + "\n")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(len(api.take_requests()), 1)
+        finally:
+            api.stop()
+        proc, logs = self.sudo("sudo -S /usr/bin/id -u; echo status=$?", self.GOOD + "\n")
+        self.assertEqual(proc.stdout, "status=1\n")
+        self.outcome(logs, "api unavailable", "curl error 7",
+                     "the offline window is not used for a caller whose real user is not root")
+        self.assertNotIn("cache=offline", "\n".join(logs))
+        self.show("sudo, the API down, the token cached", client=proc.stderr, logs=logs)
 
 
 SSHD_CONFIG = """\
