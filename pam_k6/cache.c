@@ -22,7 +22,8 @@
 
 #define KEY_FILE "key"
 #define LOCK_FILE "lock"
-#define RECORD_MAX 256
+/* A record: five numbers and a stack URL (stack_url.c's URL_MAX). */
+#define RECORD_MAX 2300
 /* Prune at most this often, seconds. */
 #define PRUNE_EVERY 60
 /* A clock that went back this far makes a record untrustworthy. */
@@ -234,13 +235,13 @@ void k6_cache_name(const struct k6_cache *c, const char *token, const char *cons
 	k6_free_secret_n(msg, size);
 }
 
-static int format_record(char *buf, size_t len, const struct k6_auth_result *r, int64_t created,
-			 int64_t expires)
+static int format_record(char *buf, size_t len, const struct k6_cache_record *rec)
 {
 	return snprintf(buf, len,
-			"pam_k6 cache 1\ncreated %" PRId64 "\nexpires %" PRId64
+			"pam_k6 cache 2\ncreated %" PRId64 "\nexpires %" PRId64 "\nstack %s"
 			"\nstack_id %" PRId64 "\nproject_id %" PRId64 "\n",
-			created, expires, r->stack_id, r->default_project_id);
+			(int64_t)rec->created, (int64_t)rec->expires, rec->stack_url,
+			rec->result.stack_id, rec->result.default_project_id);
 }
 
 /* "label N\n" at *p, N a whole number from 0 to INT64_MAX; advance *p past it. */
@@ -266,27 +267,53 @@ static bool field(const char **p, const char *end, const char *label, int64_t *v
 	return true;
 }
 
-/* Parse a record strictly: it must be exactly what format_record writes. */
-static bool parse_record(const char *buf, size_t len, struct k6_auth_result *r, int64_t *created,
-			 int64_t *expires)
+/* "stack URL\n" at *p: printable, no blanks, as a normalised URL is. */
+static bool stack_field(const char **p, const char *end, char *url, size_t len)
 {
-	static const char magic[] = "pam_k6 cache 1\n";
+	static const char label[] = "stack ";
+	const char *q = *p;
+	size_t n = 0;
+
+	if ((size_t)(end - q) <= sizeof(label) - 1 || memcmp(q, label, sizeof(label) - 1) != 0)
+		return false;
+	for (q += sizeof(label) - 1; q<end && * q> 0x20 && *q < 0x7f; q++) {
+		if (n + 1 >= len)
+			return false;
+		url[n++] = *q;
+	}
+	url[n] = '\0';
+	if (n == 0 || q == end || *q != '\n')
+		return false;
+	*p = q + 1;
+	return true;
+}
+
+/* Parse a record strictly: it must be exactly what format_record writes. */
+static bool parse_record(const char *buf, size_t len, struct k6_cache_record *rec)
+{
+	static const char magic[] = "pam_k6 cache 2\n";
 	const char *end = buf + len;
 	const char *p = buf;
-	char again[RECORD_MAX];
+	char again[RECORD_MAX + 1];
+	int64_t created;
+	int64_t expires;
 	int n;
 
 	if (len > RECORD_MAX || len < sizeof(magic) - 1 || memcmp(p, magic, sizeof(magic) - 1) != 0)
 		return false;
 	p += sizeof(magic) - 1;
-	if (!field(&p, end, "created ", created) || !field(&p, end, "expires ", expires) ||
-	    !field(&p, end, "stack_id ", &r->stack_id) ||
-	    !field(&p, end, "project_id ", &r->default_project_id) || p != end)
+	if (!field(&p, end, "created ", &created) || !field(&p, end, "expires ", &expires) ||
+	    !stack_field(&p, end, rec->stack_url, sizeof(rec->stack_url)) ||
+	    !field(&p, end, "stack_id ", &rec->result.stack_id) ||
+	    !field(&p, end, "project_id ", &rec->result.default_project_id) || p != end)
 		return false;
-	if (*created <= 0 || *expires < *created || r->stack_id <= 0 || r->default_project_id <= 0)
+	if (created <= 0 || expires < created || rec->result.stack_id <= 0 ||
+	    rec->result.default_project_id <= 0)
 		return false;
+	rec->created = (time_t)created;
+	rec->expires = (time_t)expires;
 	/* Leading zeros and the like: only the canonical spelling is a record. */
-	n = format_record(again, sizeof(again), r, *created, *expires);
+	n = format_record(again, sizeof(again), rec);
 	return n > 0 && (size_t)n == len && memcmp(again, buf, len) == 0;
 }
 
@@ -294,8 +321,6 @@ bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_name *name, lo
 		  struct k6_cache_record *rec, const char **problem)
 {
 	char buf[RECORD_MAX + 1];
-	int64_t created;
-	int64_t expires;
 	time_t now = time(NULL);
 	size_t len;
 
@@ -304,30 +329,34 @@ bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_name *name, lo
 		return false;
 	if (read_entry(c->dir_fd, name->hex, RECORD_MAX, buf, &len, problem) != K6_FILE_OK)
 		return false;
-	if (!parse_record(buf, len, &rec->result, &created, &expires)) {
+	if (!parse_record(buf, len, rec)) {
 		*problem = "is corrupt";
 		return false;
 	}
-	if (created > (int64_t)now + CLOCK_SLACK) {
+	if (rec->created > now + CLOCK_SLACK) {
 		*problem = "was written in the future";
 		return false;
 	}
-	rec->created = (time_t)created;
-	return (int64_t)now - created <= max_age && (int64_t)now <= expires;
+	return now - rec->created <= max_age && now <= rec->expires;
 }
 
 bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_name *name,
-		  const struct k6_auth_result *r, long keep)
+		  const struct k6_auth_result *r, const char *stack_url, long keep)
 {
-	char buf[RECORD_MAX];
+	struct k6_cache_record rec;
+	char buf[RECORD_MAX + 1];
 	char tmp[64];
-	time_t now = time(NULL);
 	int n;
 
-	if (c->dir_fd < 0 || !c->writable || name->hex[0] == '\0' || keep <= 0)
+	if (c->dir_fd < 0 || !c->writable || name->hex[0] == '\0' || keep <= 0 ||
+	    strlen(stack_url) >= sizeof(rec.stack_url))
 		return false;
-	n = format_record(buf, sizeof(buf), r, (int64_t)now, (int64_t)now + keep);
-	if (n <= 0 || (size_t)n >= sizeof(buf))
+	rec.result = *r;
+	rec.created = time(NULL);
+	rec.expires = rec.created + keep;
+	snprintf(rec.stack_url, sizeof(rec.stack_url), "%s", stack_url);
+	n = format_record(buf, sizeof(buf), &rec);
+	if (n <= 0 || (size_t)n > RECORD_MAX)
 		return false;
 	temp_name(tmp, sizeof(tmp), "rec");
 	if (!create_exclusive(c->dir_fd, tmp, buf, (size_t)n, 0600))
@@ -393,10 +422,11 @@ static bool keep(struct kept_list *k, const char *name, int64_t created)
 }
 
 /*
- * The lock that makes one process the pruner: taken only when the lock
- * file is root's alone and the last prune (its mtime) is old enough.
+ * The lock that makes one process the pruner, taken only when the lock
+ * file is root's alone.  A login's prune takes it only when the last prune
+ * (the lock's mtime) is old enough and no one holds it; pam_k6ctl waits.
  */
-static int take_prune_lock(const struct k6_cache *c, time_t now)
+static int take_prune_lock(const struct k6_cache *c, time_t now, bool wait)
 {
 	static const struct k6_file_rules lock_rules = { 0, 077, 077, 0 };
 	char why[128];
@@ -407,7 +437,8 @@ static int take_prune_lock(const struct k6_cache *c, time_t now)
 		return -1;
 	if (fstat(lock, &st) != 0 ||
 	    k6_file_trusted(&st, &lock_rules, why, sizeof(why)) != K6_FILE_OK ||
-	    now - st.st_mtime < PRUNE_EVERY || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+	    (!wait && now - st.st_mtime < PRUNE_EVERY) ||
+	    flock(lock, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
 		close(lock);
 		return -1;
 	}
@@ -440,11 +471,9 @@ static bool sweep(const struct k6_cache *c, time_t now, struct kept_list *k, lon
 	}
 	while (ok && (de = readdir(dir)) != NULL) {
 		char buf[RECORD_MAX + 1];
-		struct k6_auth_result r;
+		struct k6_cache_record rec;
 		const char *problem;
 		struct stat st;
-		int64_t created;
-		int64_t expires;
 		size_t len;
 
 		if (strncmp(de->d_name, ".tmp-", 5) == 0) {
@@ -458,12 +487,12 @@ static bool sweep(const struct k6_cache *c, time_t now, struct kept_list *k, lon
 			continue;
 		if (read_entry(c->dir_fd, de->d_name, RECORD_MAX, buf, &len, &problem) !=
 			    K6_FILE_OK ||
-		    !parse_record(buf, len, &r, &created, &expires) || (int64_t)now > expires) {
+		    !parse_record(buf, len, &rec) || now > rec.expires) {
 			if (remove_entry(c, de->d_name))
 				(*removed)++;
 			continue;
 		}
-		ok = keep(k, de->d_name, created);
+		ok = keep(k, de->d_name, rec.created);
 	}
 	closedir(dir);
 	return ok;
@@ -493,11 +522,75 @@ long k6_cache_prune(const struct k6_cache *c, size_t max_records)
 
 	if (c->dir_fd < 0 || !c->writable)
 		return -1;
-	lock = take_prune_lock(c, now);
+	lock = take_prune_lock(c, now, false);
 	if (lock < 0)
 		return -1;
 	if (sweep(c, now, &kept, &removed))
 		removed += trim_oldest(c, &kept, max_records);
+	free(kept.v);
+	flock(lock, LOCK_UN);
+	close(lock);
+	return removed;
+}
+
+long k6_cache_list(const struct k6_cache *c, k6_cache_entry_fn fn, void *ctx)
+{
+	int scan_fd;
+	DIR *dir;
+	struct dirent *de;
+	long n = 0;
+
+	if (c->dir_fd < 0)
+		return -1;
+	scan_fd = openat(c->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
+	if (dir == NULL) {
+		if (scan_fd >= 0)
+			close(scan_fd);
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		struct k6_cache_entry e;
+		char buf[RECORD_MAX + 1];
+		size_t len;
+
+		if (!is_record_name(de->d_name))
+			continue;
+		memset(&e, 0, sizeof(e));
+		memcpy(e.name, de->d_name, sizeof(e.name));
+		if (read_entry(c->dir_fd, de->d_name, RECORD_MAX, buf, &len, &e.problem) ==
+			    K6_FILE_OK &&
+		    !parse_record(buf, len, &e.record))
+			e.problem = "is corrupt";
+		else if (e.problem == NULL && e.record.created == 0)
+			continue; /* gone since the folder was read */
+		fn(ctx, &e);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+long k6_cache_purge(const struct k6_cache *c, bool expired_only)
+{
+	struct kept_list kept = { NULL, 0, 0 };
+	time_t now = time(NULL);
+	long removed = 0;
+	size_t i;
+	int lock;
+
+	if (c->dir_fd < 0 || !c->writable)
+		return -1;
+	lock = take_prune_lock(c, now, true);
+	if (lock < 0)
+		return -1;
+	/* The sweep removes what is expired or untrusted; the rest is listed. */
+	if (!sweep(c, now, &kept, &removed))
+		removed = -1;
+	else if (!expired_only)
+		for (i = 0; i < kept.n; i++)
+			if (remove_entry(c, kept.v[i].name))
+				removed++;
 	free(kept.v);
 	flock(lock, LOCK_UN);
 	close(lock);

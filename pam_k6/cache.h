@@ -45,6 +45,8 @@ struct k6_cache_name {
 struct k6_cache_record {
 	struct k6_auth_result result;
 	time_t created;
+	time_t expires;
+	char stack_url[2100]; /* the stack the answer is for (not a secret) */
 };
 
 /*
@@ -71,9 +73,9 @@ void k6_cache_name(const struct k6_cache *c, const char *token, const char *cons
 bool k6_cache_get(const struct k6_cache *c, const struct k6_cache_name *name, long max_age,
 		  struct k6_cache_record *rec, const char **problem);
 
-/* Store the API's answer, valid until now + keep seconds; false if not stored. */
+/* Store the API's answer for stack_url, valid until now + keep seconds; false if not stored. */
 bool k6_cache_put(const struct k6_cache *c, const struct k6_cache_name *name,
-		  const struct k6_auth_result *r, long keep);
+		  const struct k6_auth_result *r, const char *stack_url, long keep);
 
 /* Forget the record: the API refused the token. */
 void k6_cache_delete(const struct k6_cache *c, const struct k6_cache_name *name);
@@ -84,5 +86,24 @@ void k6_cache_delete(const struct k6_cache *c, const struct k6_cache_name *name)
  * removed, or -1 if another process is pruning or it is not time yet.
  */
 long k6_cache_prune(const struct k6_cache *c, size_t max_records);
+
+/* One record of the store, as pam_k6ctl lists it. */
+struct k6_cache_entry {
+	char name[65];                 /* the HMAC: nothing to recover a token from */
+	struct k6_cache_record record; /* valid when problem is NULL */
+	const char *problem;           /* why the record would be ignored */
+};
+
+typedef void (*k6_cache_entry_fn)(void *ctx, const struct k6_cache_entry *e);
+
+/* Hand every record to fn; how many there were, or -1 if the store cannot be read. */
+long k6_cache_list(const struct k6_cache *c, k6_cache_entry_fn fn, void *ctx);
+
+/*
+ * Remove the records that are expired or not to be trusted, and with
+ * expired_only false all the others too, under the lock a login's prune
+ * takes (waiting for it).  Returns how many were removed, or -1.
+ */
+long k6_cache_purge(const struct k6_cache *c, bool expired_only);
 
 #endif

@@ -32,9 +32,10 @@ enum k6_status k6_config_apply(struct k6_options *o, const char *path, const cha
 /*
  * All of it: find conf= among the arguments (else the default file, which
  * may be missing), read and apply the file as the first source, then the
- * arguments as the second, so that arguments win, then check the result.
- * owner is who must own the file (root, but for the tests).  Every problem
- * goes to report; K6_CONFIG if there was one.
+ * arguments as the second, so that arguments win, then check the result
+ * and that a ca_file or ca_path given can be read.  owner is who must own
+ * the file (root, but for the tests).  Every problem goes to report;
+ * K6_CONFIG if there was one.
  */
 enum k6_status k6_config_read(struct k6_options *o, int argc, const char **argv, uid_t owner,
 			      k6_problem_fn report, void *ctx);

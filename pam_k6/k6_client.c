@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -630,4 +631,65 @@ out:
 	if (out->status == K6_NOMEM && out->reason[0] == '\0')
 		reason(out, "out of memory");
 	return out->status;
+}
+
+/* A folder of hashed certificates ("openssl rehash"): not just a folder. */
+static bool holds_hashed_certificates(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool found = false;
+
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		size_t n = strspn(e->d_name, "0123456789abcdef");
+
+		found = n == 8 && e->d_name[8] == '.' && e->d_name[9] >= '0' && e->d_name[9] <= '9';
+	}
+	closedir(d);
+	return found;
+}
+
+enum k6_status k6_client_trust(const struct k6_options *o, char *what, size_t len)
+{
+	char *bundle = NULL;
+	char *dir = NULL;
+	bool have_bundle;
+	bool have_dir;
+	CURL *h;
+
+	if (o->ca_file != NULL || o->ca_path != NULL) {
+		snprintf(what, len, "%s%s%s%s", o->ca_file != NULL ? o->ca_file : "",
+			 o->ca_file != NULL && o->ca_path != NULL ? " and " : "",
+			 o->ca_path != NULL ? o->ca_path : "",
+			 o->ca_path != NULL && !holds_hashed_certificates(o->ca_path) ?
+				 " (no hashed certificates in it: run openssl rehash)" :
+				 "");
+		return K6_OK;
+	}
+	pthread_once(&global_once, global_init);
+	h = global_rc == CURLE_OK ? curl_easy_init() : NULL;
+	if (h == NULL) {
+		snprintf(what, len, "libcurl could not be initialised");
+		return K6_NOMEM;
+	}
+	curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle);
+	curl_easy_getinfo(h, CURLINFO_CAPATH, &dir);
+	have_bundle = bundle != NULL && faccessat(AT_FDCWD, bundle, R_OK, AT_EACCESS) == 0;
+	have_dir = dir != NULL && holds_hashed_certificates(dir);
+	if (have_dir)
+		snprintf(what, len, "the system's: %s (tried alone first)%s%s", dir,
+			 have_bundle ? ", then " : "", have_bundle ? bundle : "");
+	else if (have_bundle)
+		snprintf(what, len, "the system's: %s", bundle);
+	else
+		snprintf(what, len,
+			 "no system trust store: libcurl's default %s%s%s%s holds no certificates "
+			 "(install ca-certificates, or set ca_file or ca_path)",
+			 bundle != NULL ? bundle : "", bundle != NULL && dir != NULL ? " and " : "",
+			 dir != NULL ? dir : "",
+			 bundle == NULL && dir == NULL ? "(none built in)" : "");
+	curl_easy_cleanup(h);
+	return have_dir || have_bundle ? K6_OK : K6_CONFIG;
 }

@@ -37,24 +37,49 @@ static void say(struct k6_login *l, const char *why)
 	k6_escape_str(l->reason, sizeof(l->reason), why, true);
 }
 
-/* The account's passwd entry, in a buffer of its own. */
-static struct passwd *lookup(const char *user, struct passwd *pw, char **buf)
+/*
+ * The account's passwd entry in *pw, its strings in *buf (freed by the
+ * caller).  No entry is K6_USER_UNKNOWN; a name service that fails (an
+ * LDAP server down) is K6_SYSTEM, not an unknown user.
+ */
+static enum k6_status lookup(struct k6_login *l, const char *user, struct passwd *pw, char **buf)
 {
 	struct passwd *found = NULL;
 	size_t size = 1024;
 	int rc;
 
 	*buf = NULL;
-	do {
+	for (;;) {
 		char *grown = realloc(*buf, size);
 
-		if (grown == NULL)
-			return NULL;
+		if (grown == NULL) {
+			say(l, "out of memory");
+			return K6_NOMEM;
+		}
 		*buf = grown;
 		rc = getpwnam_r(user, pw, *buf, size, &found);
+		if (rc != ERANGE || size >= (size_t)1024 * 1024)
+			break;
 		size *= 2;
-	} while (rc == ERANGE && size <= (size_t)1024 * 1024);
-	return found;
+	}
+	if (found != NULL)
+		return K6_OK;
+	switch (rc) {
+	case 0:
+	case ENOENT:
+	case ESRCH:
+	case EBADF:
+	case EPERM:
+		say(l, "no such user");
+		return K6_USER_UNKNOWN;
+	case ENOMEM:
+		say(l, "out of memory");
+		return K6_NOMEM;
+	default:
+		snprintf(l->reason, sizeof(l->reason),
+			 "the name service could not look the account up: %s", strerror(rc));
+		return K6_SYSTEM;
+	}
 }
 
 /*
@@ -89,9 +114,8 @@ enum k6_status k6_login_account(struct k6_login *l, const char *user)
 {
 	const struct k6_options *o = l->opts;
 	struct passwd pwbuf;
-	struct passwd *pw;
 	char *buf = NULL;
-	enum k6_status st = K6_OK;
+	enum k6_status st;
 
 	/* Without a users file the stack is the configured one, whoever asks. */
 	if (o->users == NULL) {
@@ -100,13 +124,10 @@ enum k6_status k6_login_account(struct k6_login *l, const char *user)
 		if (l->target.stack_url == NULL)
 			return K6_NOMEM;
 	}
-	pw = lookup(user, &pwbuf, &buf);
-	if (pw == NULL) {
-		st = buf == NULL ? K6_NOMEM : K6_USER_UNKNOWN;
-		say(l, buf == NULL ? "out of memory" : "no such user");
-	} else if (o->users != NULL) {
-		st = by_users_file(l, pw);
-	} else if (pw->pw_uid == 0 && !o->allow_root) {
+	st = lookup(l, user, &pwbuf, &buf);
+	if (st == K6_OK && o->users != NULL) {
+		st = by_users_file(l, &pwbuf);
+	} else if (st == K6_OK && pwbuf.pw_uid == 0 && !o->allow_root) {
 		st = K6_USER_UNKNOWN;
 		say(l, "uid 0 may use a token only with allow_root");
 	}
@@ -200,7 +221,8 @@ static enum k6_status validate(struct k6_login *l, const char *token)
 	k6_cache_open(&cache, o->cache_dir);
 	report_cache(l, &cache);
 	k6_cache_name(&cache, token, fields, sizeof(fields) / sizeof(fields[0]), &name);
-	if (k6_cache_get(&cache, &name, o->cache_ttl, &rec, &problem)) {
+	if (l->cache_use != K6_CACHE_NO_READ &&
+	    k6_cache_get(&cache, &name, o->cache_ttl, &rec, &problem)) {
 		memset(&l->outcome, 0, sizeof(l->outcome));
 		served_from(l, &rec, K6_SERVED_CACHE);
 		goto done;
@@ -210,7 +232,9 @@ static enum k6_status validate(struct k6_login *l, const char *token)
 	switch (k6_client_validate(o, l->target.stack_url, token, &l->outcome, l->log,
 				   l->log_ctx)) {
 	case K6_OK:
-		k6_cache_put(&cache, &name, &l->outcome.result,
+		if (l->cache_use != K6_CACHE_FULL)
+			break;
+		k6_cache_put(&cache, &name, &l->outcome.result, l->target.stack_url,
 			     o->offline_ttl > o->cache_ttl ? o->offline_ttl : o->cache_ttl);
 		k6_cache_prune(&cache, K6_CACHE_MAX_RECORDS);
 		break;
@@ -220,6 +244,7 @@ static enum k6_status validate(struct k6_login *l, const char *token)
 		break;
 	case K6_UNAVAILABLE:
 		if (!l->outcome.unreachable || o->offline_ttl == 0 || !may_answer_offline(l) ||
+		    l->cache_use == K6_CACHE_NO_READ ||
 		    !k6_cache_get(&cache, &name, o->offline_ttl, &rec, &problem)) {
 			report_entry(l, &name, problem);
 			break;

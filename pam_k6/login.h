@@ -31,8 +31,16 @@ enum k6_served {
 	K6_SERVED_OFFLINE, /* a cached answer within offline_ttl: the API was unreachable */
 };
 
+/* What a login may do with the cache, when the options turn it on. */
+enum k6_cache_use {
+	K6_CACHE_FULL,     /* read, write, prune: the module */
+	K6_CACHE_NO_WRITE, /* read; no new record (a refusal still deletes one) */
+	K6_CACHE_NO_READ,  /* ask the API; no new record (a refusal still deletes one) */
+};
+
 struct k6_login {
 	const struct k6_options *opts;
+	enum k6_cache_use cache_use;
 	const struct k6_users *users; /* read from opts->users; empty without one */
 	k6_log_fn log;                /* notices and debug lines; may be NULL */
 	void *log_ctx;

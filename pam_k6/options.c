@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "log_escape.h"
@@ -478,6 +482,47 @@ enum k6_status k6_options_check(const struct k6_options *o, k6_problem_fn report
 	if (o->try_first_pass && o->use_first_pass)
 		PROBLEM("options 'try_first_pass' and 'use_first_pass' exclude each other");
 #undef PROBLEM
+	return st;
+}
+
+/*
+ * A file or folder this process can read, as a trust store must be: opened
+ * with the effective IDs, as libcurl will (access() would ask for the real
+ * user's, which under sudo is not who reads it).
+ */
+static bool readable(const char *path, bool folder, char *why, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (folder ? O_DIRECTORY : 0));
+	struct stat st;
+	bool ok;
+
+	if (fd < 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	ok = fstat(fd, &st) == 0 && (folder || S_ISREG(st.st_mode));
+	if (!ok)
+		snprintf(why, len, "%s: not a file", path);
+	close(fd);
+	return ok;
+}
+
+enum k6_status k6_options_check_trust(const struct k6_options *o, k6_problem_fn report, void *ctx)
+{
+	char why[300];
+	char problem[360];
+	enum k6_status st = K6_OK;
+
+	if (o->ca_file != NULL && !readable(o->ca_file, false, why, sizeof(why))) {
+		snprintf(problem, sizeof(problem), "option 'ca_file': %s", why);
+		report(ctx, problem);
+		st = K6_CONFIG;
+	}
+	if (o->ca_path != NULL && !readable(o->ca_path, true, why, sizeof(why))) {
+		snprintf(problem, sizeof(problem), "option 'ca_path': %s", why);
+		report(ctx, problem);
+		st = K6_CONFIG;
+	}
 	return st;
 }
 

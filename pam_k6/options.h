@@ -100,6 +100,12 @@ enum k6_status k6_options_from_args(struct k6_options *o, int argc, const char *
 /* Checks across keys, and required keys; run after the last source. */
 enum k6_status k6_options_check(const struct k6_options *o, k6_problem_fn report, void *ctx);
 
+/*
+ * The trust store named by ca_file or ca_path must be there for this
+ * process to read, or every login fails: a configuration error, reported.
+ */
+enum k6_status k6_options_check_trust(const struct k6_options *o, k6_problem_fn report, void *ctx);
+
 /* Each option in effect, in the table's order; value as shown, secrets masked. */
 typedef void (*k6_option_fn)(void *ctx, const char *key, const char *value, enum k6_origin origin,
 			     unsigned line);

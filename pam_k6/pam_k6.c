@@ -25,6 +25,7 @@
 #include "log_escape.h"
 #include "login.h"
 #include "options.h"
+#include "pam_code.h"
 #include "secret.h"
 #include "users.h"
 
@@ -35,31 +36,12 @@
 /* An outcome line: the reason, the stack and who asked, all bounded. */
 #define LINE_MAX_LEN 4096
 
-/* The one place verdicts become PAM codes; a conversation's own code is kept. */
+/* A failed conversation keeps its own code; every other verdict is pam_code.c's. */
 static int to_pam_code(enum k6_status st, int conv_rc)
 {
-	switch (st) {
-	case K6_OK:
-		return PAM_SUCCESS;
-	case K6_DENIED:
-	case K6_BAD_INPUT:
-		return PAM_AUTH_ERR;
-	case K6_UNAVAILABLE:
-		return PAM_AUTHINFO_UNAVAIL;
-	case K6_CONFIG:
-		return PAM_SERVICE_ERR;
-	case K6_NOMEM:
-		return PAM_BUF_ERR;
-	case K6_USER_UNKNOWN:
-		return PAM_USER_UNKNOWN;
-	case K6_CONV_ERR:
-		return conv_rc != PAM_SUCCESS ? conv_rc : PAM_CONV_ERR;
-	case K6_CONV_AGAIN:
-		return PAM_INCOMPLETE;
-	case K6_SYSTEM:
-		return PAM_SYSTEM_ERR;
-	}
-	return PAM_SERVICE_ERR;
+	if (st == K6_CONV_ERR && conv_rc != PAM_SUCCESS)
+		return conv_rc;
+	return k6_pam_code(st);
 }
 
 /* "user=... rhost=... tty=...": who asked, every field escaped. */

@@ -14,9 +14,11 @@ import fcntl
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -28,6 +30,7 @@ from stand_in import StandIn  # noqa: E402
 SRCDIR = os.environ.get("K6_TEST_SRCDIR", os.path.dirname(HERE))
 MODULE = os.environ.get("K6_TEST_MODULE", os.path.join(SRCDIR, ".libs", "pam_k6.so"))
 DRIVER = os.environ.get("K6_TEST_DRIVER", os.path.join(SRCDIR, "tests", "pam_driver"))
+CTL = os.environ.get("K6_TEST_CTL", os.path.join(SRCDIR, "pam_k6ctl"))
 VERSION = os.environ.get("K6_TEST_VERSION", "")
 SANITIZED = os.environ.get("K6_TEST_SANITIZED", "")
 
@@ -205,6 +208,76 @@ class Result:
         return [text for _, text in self.logs if text.startswith("auth ")]
 
 
+def driver_unescape(s):
+    """What the driver makes of an -a answer: \\r \\n \\t \\b \\\\ \\xHH decoded."""
+    singles = {"r": "\r", "n": "\n", "t": "\t", "b": "\b", "\\": "\\"}
+
+    def one(m):
+        if m.group(1) in singles:
+            return singles[m.group(1)]
+        return chr(int(m.group(2), 16))
+    return re.sub(r"\\(?:([rntb\\])|x([0-9a-fA-F]{2}))", one, s)
+
+
+# pam_k6ctl's exit status for the PAM code the module returns.
+CTL_EXIT = {PAM_SUCCESS: 0, PAM_AUTH_ERR: 1, PAM_USER_UNKNOWN: 1, PAM_SERVICE_ERR: 2,
+            PAM_AUTHINFO_UNAVAIL: 3}
+
+
+class Syslog:
+    """A socket that keeps what a syslog daemon would be sent."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        self.path = path
+        self.lines = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            with self.lock:
+                self.lines.append(data.decode("utf-8", "replace").rstrip("\n\0"))
+
+    def take(self):
+        """Every line so far, after a marker of our own has come through."""
+        marker = "pam_k6-test-mark-%d" % time.monotonic_ns()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.sendto(marker.encode(), self.path)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with self.lock:
+                if marker in self.lines:
+                    taken = self.lines[:self.lines.index(marker)]
+                    self.lines = []
+                    return taken
+            time.sleep(0.01)
+        raise RuntimeError("the test's syslog socket stopped reading")
+
+    def close(self):
+        self.sock.close()
+
+
+class CtlRun:
+    """What one run of pam_k6ctl showed."""
+
+    def __init__(self, proc):
+        self.returncode = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+
+    def rows(self, label):
+        """The values of the output's rows that start with label."""
+        return [line.split(None, 1)[1] if len(line.split(None, 1)) > 1 else ""
+                for line in self.stdout.splitlines() if line.split()[:1] == [label]]
+
+
 def unquote(s):
     s = s.strip()
     if s.startswith('"') and s.endswith('"'):
@@ -291,6 +364,42 @@ class PamTestCase(unittest.TestCase):
         self.assert_no_secret_in_logs(result, set(secrets) | self.secrets)
         self.assert_no_secret_in_env(result, set(secrets) | self.secrets, service)
         return result
+
+    def run_ctl(self, *argv, stdin="", env=None, prefix=(), secrets=(), timeout=60):
+        """Run pam_k6ctl with the tests' users (nss_wrapper), never a PAM
+        wrapper: it does not use libpam.  No piece of a secret may show."""
+        run_env = dict(os.environ)
+        run_env.update({
+            "LD_PRELOAD": "libnss_wrapper.so",
+            "NSS_WRAPPER_PASSWD": os.path.join(self.tmp, "passwd"),
+            "NSS_WRAPPER_GROUP": os.path.join(self.tmp, "group"),
+            **({"NSS_WRAPPER_DISABLE_DEEPBIND": "1"} if SANITIZED else {}),
+        })
+        run_env.update(env or {})
+        proc = subprocess.run(list(prefix) + [CTL] + list(argv), input=stdin, text=True,
+                              capture_output=True, env=run_env, timeout=timeout)
+        run = CtlRun(proc)
+        self.assertIn(run.returncode, (0, 1, 2, 3, 4),
+                      "pam_k6ctl ended with %d:\n%s" % (run.returncode, run.stderr[-3000:]))
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            self.assertNotIn(marker, run.stderr)
+        shown = run.stdout + run.stderr
+        for secret in set(secrets) | self.secrets:
+            for piece in token_pieces(secret):
+                self.assertNotIn(piece, shown, "a piece of a secret reached pam_k6ctl's output")
+        return run
+
+    def assert_ctl_agrees(self, result, answer, args, user="alice", env=None, prefix=(),
+                          secrets=()):
+        """pam_k6ctl test, given the same arguments and answer, says what the
+        module said: the exit status that stands for its PAM code."""
+        answer = driver_unescape(answer)
+        run = self.run_ctl("test", user, "--", *args, stdin=answer + "\n", env=env,
+                           prefix=prefix, secrets=secrets)
+        self.assertEqual(run.returncode, CTL_EXIT.get(result.auth, 4),
+                         "the module returned %d; pam_k6ctl test:\n%s%s"
+                         % (result.auth, run.stdout, run.stderr))
+        return run
 
     def assert_driver_healthy(self, result):
         """The caller survived: no signal, no sanitizer report."""

@@ -247,8 +247,8 @@ class Cache(PamTestCase):
         with open(os.path.join(self.dir, record)) as f:
             good = f.read()
         now = int(time.time())
-        expired = "pam_k6 cache 1\ncreated %d\nexpires %d\nstack_id 1\nproject_id 2\n" % (
-            now - 100, now - 50)
+        expired = ("pam_k6 cache 2\ncreated %d\nexpires %d\nstack https://alpha.grafana.net\n"
+                   "stack_id 1\nproject_id 2\n" % (now - 100, now - 50))
         for i in range(10005):
             name = "%064x" % (i + 1)
             with open(os.path.join(self.dir, name), "w") as f:

@@ -33,10 +33,12 @@ LABELS = {
 
 class Matrix(PamTestCase):
     rows = 0
+    agreed = 0
 
     @classmethod
     def tearDownClass(cls):
-        print("\n%s: %d cases" % (cls.__name__, cls.rows))
+        print("\n%s: %d cases, %d of them also through pam_k6ctl test"
+              % (cls.__name__, cls.rows, cls.agreed))
         super().tearDownClass()
 
     def args(self, api_url=None, ca=None, extra=()):
@@ -61,7 +63,31 @@ class Matrix(PamTestCase):
             self.assertEqual(r.k6_env(), {})
         if sent is not None:
             self.assertEqual(len(self.api.take_requests()), sent)
+        self.ctl_agrees(r, answers, self.args() if args is None else args, sent, kw)
         return r
+
+    def ctl_agrees(self, r, answers, args, sent, kw):
+        """Where the row is a token typed at a prompt, pam_k6ctl test must
+        reach the module's verdict.  A conversation that fails, a preload,
+        or an answer that is not one line of text do not apply."""
+        options = [o for o in kw.get("options", ()) if o not in ("-m", "-M")]
+        if "-A" in options:
+            with open(options[options.index("-A") + 1]) as f:
+                answers = [f.read()]
+            options = []
+        env = kw.get("env") or {}
+        if len(answers) != 1 or options or "LD_PRELOAD" in env:
+            return
+        answer = k6test.driver_unescape(answers[0])
+        if any(c in answer for c in "\n\r\0"):
+            return
+        type(self).agreed += 1
+        self.api.take_requests()
+        self.assert_ctl_agrees(r, answers[0], args, user=kw.get("user", "alice"), env=env,
+                               prefix=kw.get("prefix", ()), secrets=kw.get("secrets", ()))
+        asked = len(self.api.take_requests())
+        if sent is not None:
+            self.assertEqual(asked, sent, "pam_k6ctl test sent another number of requests")
 
 
 class Network(Matrix):

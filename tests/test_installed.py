@@ -70,6 +70,25 @@ class Installed(PamTestCase):
         self.assertTrue(any(line.startswith("auth denied: user=alice") for line in logs), logs)
 
 
+class Command(PamTestCase):
+    """pam_k6ctl, installed in sbin with its man page, not set-user-ID."""
+
+    def test_pam_k6ctl_installed(self):
+        ctl = shutil.which("pam_k6ctl", path="/usr/sbin:/usr/bin:/sbin:/bin")
+        if EXPECT == "absent":
+            self.assertIsNone(ctl, "a pam_k6ctl is already installed")
+            return
+        self.assertEqual(ctl, "/usr/sbin/pam_k6ctl")
+        st = os.stat(ctl)
+        self.assertEqual(st.st_mode & 0o7777, 0o755)
+        self.assertEqual(st.st_uid, 0)
+        self.assertTrue(os.path.exists("/usr/share/man/man8/pam_k6ctl.8.gz"))
+        k6test.CTL = ctl
+        run = self.run_ctl("test", "alice", "--", *self.base_args(), stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("K6_CLOUD_STACK_ID=12345", run.rows("export"))
+
+
 class Profile(PamTestCase):
     """The common-auth that "pam-auth-update --enable k6" wrote (the file
     named by K6_TEST_COMMON_AUTH), as the auth lines of a service.  Written

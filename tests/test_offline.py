@@ -226,46 +226,6 @@ class RootCaller(Window):
                         "the resolver never failed")
 
 
-class Syslog:
-    """A socket that keeps what a syslog daemon would be sent."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o666)
-        self.path = path
-        self.lines = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            with self.lock:
-                self.lines.append(data.decode("utf-8", "replace").rstrip("\n\0"))
-
-    def take(self):
-        """Every line so far, after a marker of our own has come through."""
-        marker = "pam_k6-test-mark-%d" % time.monotonic_ns()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-            s.sendto(marker.encode(), self.path)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with self.lock:
-                if marker in self.lines:
-                    taken = self.lines[:self.lines.index(marker)]
-                    self.lines = []
-                    return taken
-            time.sleep(0.01)
-        raise RuntimeError("the test's syslog socket stopped reading")
-
-    def close(self):
-        self.sock.close()
-
-
 class SetuidCaller(Window):
     """A set-user-ID root program run by an ordinary user, as sudo and su are."""
 
@@ -288,7 +248,7 @@ class SetuidCaller(Window):
         open(cls.conf, "w").close()
         cls.confdir = os.path.join(cls.tmp, "suid-pam.d")
         os.mkdir(cls.confdir, 0o755)
-        cls.syslog = Syslog(os.path.join(cls.tmp, "log"))
+        cls.syslog = k6test.Syslog(os.path.join(cls.tmp, "log"))
 
     @classmethod
     def tearDownClass(cls):

@@ -150,7 +150,7 @@ static void test_records(void **state)
 	struct k6_cache c;
 	struct k6_cache_name id;
 	const char *problem;
-	char text[256];
+	char text[300];
 	long now = (long)time(NULL);
 
 	(void)state;
@@ -158,7 +158,7 @@ static void test_records(void **state)
 	name_of(&c, "tokentokentoken9", "s", "a", &id);
 	assert_false(k6_cache_get(&c, &id, 60, &rec, &problem));
 	assert_null(problem);
-	assert_true(k6_cache_put(&c, &id, &r, 60));
+	assert_true(k6_cache_put(&c, &id, &r, "s", 60));
 	assert_true(k6_cache_get(&c, &id, 60, &rec, &problem));
 	assert_true(rec.result.stack_id == 12345 && rec.result.default_project_id == 67890);
 	/* A window of zero seconds never hits. */
@@ -166,8 +166,8 @@ static void test_records(void **state)
 
 	/* Written an hour ago: too old for a minute, fine for two hours. */
 	snprintf(text, sizeof(text),
-		 "pam_k6 cache 1\ncreated %ld\nexpires %ld\nstack_id 5\nproject_id 6\n", now - 3600,
-		 now + 3600);
+		 "pam_k6 cache 2\ncreated %ld\nexpires %ld\nstack s\nstack_id 5\nproject_id 6\n",
+		 now - 3600, now + 3600);
 	write_record(&id, text);
 	assert_false(k6_cache_get(&c, &id, 60, &rec, &problem));
 	assert_null(problem);
@@ -176,27 +176,27 @@ static void test_records(void **state)
 
 	/* Past its own expiry, whatever the caller's window. */
 	snprintf(text, sizeof(text),
-		 "pam_k6 cache 1\ncreated %ld\nexpires %ld\nstack_id 5\nproject_id 6\n", now - 100,
-		 now - 10);
+		 "pam_k6 cache 2\ncreated %ld\nexpires %ld\nstack s\nstack_id 5\nproject_id 6\n",
+		 now - 100, now - 10);
 	write_record(&id, text);
 	assert_false(k6_cache_get(&c, &id, 7200, &rec, &problem));
 
 	/* From the future, or not exactly what pam_k6 writes: not trusted. */
 	snprintf(text, sizeof(text),
-		 "pam_k6 cache 1\ncreated %ld\nexpires %ld\nstack_id 5\nproject_id 6\n", now + 600,
-		 now + 3600);
+		 "pam_k6 cache 2\ncreated %ld\nexpires %ld\nstack s\nstack_id 5\nproject_id 6\n",
+		 now + 600, now + 3600);
 	write_record(&id, text);
 	assert_false(k6_cache_get(&c, &id, 7200, &rec, &problem));
 	assert_string_equal(problem, "was written in the future");
 	snprintf(text, sizeof(text),
-		 "pam_k6 cache 1\ncreated %ld\nexpires %ld\nstack_id 05\nproject_id 6\n", now,
-		 now + 3600);
+		 "pam_k6 cache 2\ncreated %ld\nexpires %ld\nstack s\nstack_id 05\nproject_id 6\n",
+		 now, now + 3600);
 	write_record(&id, text);
 	assert_false(k6_cache_get(&c, &id, 7200, &rec, &problem));
 	assert_string_equal(problem, "is corrupt");
 	snprintf(text, sizeof(text),
-		 "pam_k6 cache 1\ncreated %ld\nexpires %ld\nstack_id 0\nproject_id 6\n", now,
-		 now + 3600);
+		 "pam_k6 cache 2\ncreated %ld\nexpires %ld\nstack s\nstack_id 0\nproject_id 6\n",
+		 now, now + 3600);
 	write_record(&id, text);
 	assert_false(k6_cache_get(&c, &id, 7200, &rec, &problem));
 
