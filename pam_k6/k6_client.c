@@ -217,8 +217,7 @@ static bool build_request(struct request *req, const struct k6_options *o, const
 		req->url = NULL;
 		return false;
 	}
-	if (asprintf(&auth, "Authorization: Bearer %s", token) < 0)
-		auth = NULL;
+	auth = k6_secret_join("Authorization: Bearer ", token, "");
 	if (asprintf(&stack, "X-Stack-Url: %s", stack_url) < 0)
 		stack = NULL;
 	if (auth != NULL && stack != NULL) {
