@@ -10,10 +10,12 @@
  *
  * (one line).  realloc() may leave the old block's bytes in memory it
  * frees, so any realloc() of a block that holds the secret is reported too.
+ * In a sanitizer build, whose runtime owns malloc() and free(), it looks
+ * through the sanitizer's free hook instead, without the caller's name.
  * At load it frees one copy of the secret through the free() the other
  * objects find, and says "wipe_check: armed" only if that copy was seen
- * here: the word is missing when another free() comes first (a sanitizer
- * runtime linked into the program) and nothing would be checked.  At exit
+ * here: the word is missing when another free() comes first and nothing
+ * would be checked.  At exit
  * it prints how many blocks it looked into and how many held the secret.
  * Nothing here allocates: reports go out with write(2).
  */
@@ -35,6 +37,9 @@ static unsigned long checked;
 static unsigned long hits;
 static bool self_test;
 static bool self_test_seen;
+/* A sanitizer runtime owns malloc(): it calls on_free, and free() is not ours. */
+static bool hooked;
+static size_t (*sanitizer_size)(const volatile void *);
 
 static void say(const char *s)
 {
@@ -89,7 +94,9 @@ static void report(const char *what, const void *caller, const char *block, cons
 	say("wipe_check: a block ");
 	say(what);
 	say(" from ");
-	if (dladdr(caller, &info) != 0 && info.dli_fname != NULL) {
+	if (caller == NULL) {
+		say("a caller the sanitizer hides");
+	} else if (dladdr(caller, &info) != 0 && info.dli_fname != NULL) {
 		const char *base = strrchr(info.dli_fname, '/');
 
 		say(base != NULL ? base + 1 : info.dli_fname);
@@ -107,13 +114,23 @@ static void report(const char *what, const void *caller, const char *block, cons
 	say("\n");
 }
 
-/* Where the block p, about to be given back, holds the secret; or NULL. */
-static const char *find_secret(void *p)
+/* Where the block p of n bytes, about to be given back, holds the secret; or NULL. */
+static const char *find_secret(const void *p, size_t n)
 {
 	if (p == NULL || secret_len == 0)
 		return NULL;
 	__atomic_add_fetch(&checked, 1, __ATOMIC_RELAXED);
-	return memmem(p, malloc_usable_size(p), secret, secret_len);
+	return memmem(p, n, secret, secret_len);
+}
+
+static void seen(const char *what, const void *caller, const char *block, const char *at)
+{
+	if (at == NULL)
+		return;
+	if (self_test)
+		self_test_seen = true;
+	else
+		report(what, caller, block, at);
 }
 
 /*
@@ -138,14 +155,10 @@ void free(void *p)
 {
 	static void *next_free;
 	void (*fn)(void *);
-	const char *at = find_secret(p);
 
-	if (at != NULL) {
-		if (self_test)
-			self_test_seen = true;
-		else
-			report("freed", __builtin_return_address(0), p, at);
-	}
+	if (!hooked && p != NULL)
+		seen("freed", __builtin_return_address(0), p,
+		     find_secret(p, malloc_usable_size(p)));
 	*(void **)&fn = next("free", &next_free);
 	if (fn != NULL)
 		fn(p);
@@ -155,12 +168,41 @@ void *realloc(void *p, size_t n)
 {
 	static void *next_realloc;
 	void *(*fn)(void *, size_t);
-	const char *at = find_secret(p);
 
-	if (at != NULL)
-		report("reallocated", __builtin_return_address(0), p, at);
+	if (!hooked && p != NULL)
+		seen("reallocated", __builtin_return_address(0), p,
+		     find_secret(p, malloc_usable_size(p)));
 	*(void **)&fn = next("realloc", &next_realloc);
 	return fn != NULL ? fn(p, n) : NULL;
+}
+
+/*
+ * The sanitizer calls this just before it takes a block back, the old one
+ * of a realloc() too (it always moves), while the block can still be read.
+ */
+static void on_free(const volatile void *p)
+{
+	const void *block = (const void *)p;
+
+	if (block != NULL)
+		seen("freed", NULL, block, find_secret(block, sanitizer_size(p)));
+}
+
+static void on_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
+/* In a sanitizer build, look into blocks through its hooks instead. */
+static void hook_sanitizer(void)
+{
+	int (*install)(void (*)(const volatile void *, size_t), void (*)(const volatile void *));
+
+	*(void **)&install = dlsym(RTLD_DEFAULT, "__sanitizer_install_malloc_and_free_hooks");
+	*(void **)&sanitizer_size = dlsym(RTLD_DEFAULT, "__sanitizer_get_allocated_size");
+	if (install != NULL && sanitizer_size != NULL && install(on_malloc, on_free) != 0)
+		hooked = true;
 }
 
 __attribute__((constructor)) static void wipe_check_start(void)
@@ -171,6 +213,7 @@ __attribute__((constructor)) static void wipe_check_start(void)
 	secret = getenv("K6_TEST_SECRET");
 	if (secret == NULL || secret[0] == '\0')
 		return;
+	hook_sanitizer();
 	/* The free() every other object calls: this one, or one found before it. */
 	*(void **)&global_free = dlsym(RTLD_DEFAULT, "free");
 	if (global_free == NULL || (copy = malloc(strlen(secret) + 1)) == NULL) {
