@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -61,17 +62,52 @@ struct request {
 };
 
 /*
+ * libcurl builds "Authorization: Bearer <token>" in buffers of its own (the
+ * request it sends, the copies it keeps while sending) and frees them as
+ * they are: in the host's heap, where the token would outlive the login.
+ * So libcurl's memory is wiped before it goes back: the whole block, and a
+ * block that grows is copied to a new one, never left behind by realloc.
+ */
+static void wiping_free(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *wiping_realloc(void *p, size_t n)
+{
+	void *moved;
+	size_t old;
+
+	if (p == NULL)
+		return malloc(n);
+	/* At least a byte: NULL must mean that p is still there, unchanged. */
+	moved = malloc(n != 0 ? n : 1);
+	if (moved == NULL)
+		return NULL;
+	old = malloc_usable_size(p);
+	memcpy(moved, p, old < n ? old : n);
+	wiping_free(p);
+	return moved;
+}
+
+/*
  * curl_global_init is not reentrant before libcurl 7.84; once per process
  * is enough, and the module stays loaded (-z nodelete), so this holds for
- * the process's life.  curl_global_cleanup is never called: the host may
- * use libcurl itself.
+ * the process's life, and so do the memory functions.  libcurl takes them
+ * only if it was not initialised before: in a host that uses libcurl
+ * itself, its blocks are freed as the host chose.  curl_global_cleanup is
+ * never called: the host may use libcurl itself.
  */
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
 
 static void global_init(void)
 {
-	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	global_rc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
+					 strdup, calloc);
 }
 
 static void reason(struct k6_outcome *out, const char *fmt, ...)
@@ -218,8 +254,7 @@ static bool build_request(struct request *req, const struct k6_options *o, const
 		req->url = NULL;
 		return false;
 	}
-	if (asprintf(&auth, "Authorization: Bearer %s", token) < 0)
-		auth = NULL;
+	auth = k6_secret_join("Authorization: Bearer ", token, "");
 	if (asprintf(&stack, "X-Stack-Url: %s", stack_url) < 0)
 		stack = NULL;
 	if (auth != NULL && stack != NULL) {
@@ -281,6 +316,8 @@ static CURLcode set_options(struct request *req, const struct k6_options *o)
 	} while (0)
 	SET(CURLOPT_URL, req->url);
 	SET(CURLOPT_HTTPGET, 1L);
+	/* One GET needs no more; HTTP/2 would copy the header into nghttp2's memory. */
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SET(CURLOPT_HTTPHEADER, req->headers);
 	SET(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	SET(CURLOPT_PROTOCOLS_STR, "https");
@@ -585,7 +622,10 @@ static void log_timing(const struct request *req, const struct k6_outcome *out, 
 		req->default_dir != NULL ? "; trust: the default directory" : "");
 }
 
-/* Wipe the header copies libcurl's list made before the list is freed. */
+/*
+ * Wipe the header copies libcurl's list made before the list is freed:
+ * libcurl frees them with the host's free() when the host initialised it.
+ */
 static void request_free(struct request *req)
 {
 	struct curl_slist *h;

@@ -14,7 +14,7 @@ static bool add(struct k6_env *e, const char *name, const char *value)
 {
 	char *var;
 
-	if (e->n == K6_ENV_MAX || asprintf(&var, "%s=%s", name, value) < 0)
+	if (e->n == K6_ENV_MAX || (var = k6_secret_join(name, "=", value)) == NULL)
 		return false;
 	e->vars[e->n++] = var;
 	return true;

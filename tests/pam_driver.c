@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 struct script {
 	const char *mode; /* answer, fail, null, again */
 	char *answers[ANSWERS_MAX];
+	size_t sizes[ANSWERS_MAX]; /* what each answer's buffer holds, NUL included */
 	int n;
 	int next;
 };
@@ -58,7 +60,9 @@ static void usage(void)
 		"  -m       print each round's time: pam_start to pam_end, and pam_authenticate\n"
 		"  -F       with -n, fork after the first round: the child does the other rounds,\n"
 		"           then the parent does them too\n"
-		"  -O       at the end, list the open IP sockets and whether they close on exec\n");
+		"  -O       at the end, list the open IP sockets and whether they close on exec\n"
+		"  -H       at the end, count the copies of $K6_TEST_SECRET left in the heap\n"
+		"  -G       initialise libcurl first, as a host that uses libcurl itself does\n");
 	exit(2);
 }
 
@@ -73,9 +77,9 @@ static int hexval(char c)
 	return -1;
 }
 
-static char *unescape(const char *s)
+static char *unescape(const char *s, size_t *size)
 {
-	char *out = malloc(strlen(s) + 1);
+	char *out = malloc(*size = strlen(s) + 1);
 	char *o = out;
 
 	if (out == NULL)
@@ -119,7 +123,7 @@ static char *unescape(const char *s)
 	return out;
 }
 
-static char *slurp(const char *path)
+static char *slurp(const char *path, size_t *size)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -130,7 +134,7 @@ static char *slurp(const char *path)
 		fprintf(stderr, "pam_driver: %s: %s\n", path, strerror(errno));
 		exit(2);
 	}
-	buf = malloc((size_t)len + 1);
+	buf = malloc(*size = (size_t)len + 1);
 	if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len)
 		exit(3);
 	buf[len] = '\0';
@@ -331,8 +335,10 @@ static void print_env(pam_handle_t *pamh)
 
 	if (env == NULL)
 		return;
+	/* The list is a copy, and may hold the token (export_token): wipe it. */
 	for (e = env; *e != NULL; e++) {
 		printf("env %s\n", *e);
+		explicit_bzero(*e, strlen(*e));
 		free(*e);
 	}
 	free(env);
@@ -349,9 +355,63 @@ static void unset_k6_env(pam_handle_t *pamh)
 		pam_putenv(pamh, names[i]);
 }
 
+/* What a host that uses libcurl does before any PAM module could. */
+static void init_libcurl(void)
+{
+	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_GLOBAL);
+	int (*global_init)(long);
+
+	if (lib == NULL || (*(void **)&global_init = dlsym(lib, "curl_global_init")) == NULL ||
+	    global_init(3L /* CURL_GLOBAL_DEFAULT */) != 0) {
+		fprintf(stderr, "pam_driver: cannot initialise libcurl\n");
+		exit(2);
+	}
+}
+
+/*
+ * After pam_end: how many copies of the secret the heap ([heap] in
+ * /proc/self/maps: where this single-threaded program's small blocks live)
+ * still holds, in live blocks or in freed ones.
+ */
+static void scan_heap(void)
+{
+	const char *secret = getenv("K6_TEST_SECRET");
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[512];
+	long copies = 0;
+	size_t len;
+
+	if (secret == NULL || secret[0] == '\0' || maps == NULL) {
+		printf("heap scan impossible\n");
+		if (maps != NULL)
+			fclose(maps);
+		return;
+	}
+	len = strlen(secret);
+	while (fgets(line, sizeof(line), maps) != NULL) {
+		char *dash;
+		const char *at;
+		const char *stop;
+
+		if (strstr(line, "[heap]") == NULL)
+			continue;
+		at = (const char *)strtoul(line, &dash, 16);
+		stop = *dash == '-' ? (const char *)strtoul(dash + 1, NULL, 16) : at;
+		while (at != NULL && at < stop && (size_t)(stop - at) >= len) {
+			at = memmem(at, (size_t)(stop - at), secret, len);
+			if (at != NULL) {
+				copies++;
+				at++;
+			}
+		}
+	}
+	fclose(maps);
+	printf("heap copies=%ld\n", copies);
+}
+
 int main(int argc, char **argv)
 {
-	struct script sc = { "answer", { NULL }, 0, 0 };
+	struct script sc = { "answer", { NULL }, { 0 }, 0, 0 };
 	const char *rhost = NULL;
 	const char *tty = NULL;
 	bool setcred = false;
@@ -366,19 +426,22 @@ int main(int argc, char **argv)
 	bool timing = false;
 	bool fork_after_first = false;
 	bool sockets = false;
+	bool heap = false;
 	int flags = 0;
 	long rounds = 1;
 	long round;
 	int failures = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:A:c:r:t:sSXR:un:CMT:qd:mFO")) != -1) {
+	while ((opt = getopt(argc, argv, "a:A:c:r:t:sSXR:un:CMT:qd:mFOHG")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'A':
 			if (sc.n == ANSWERS_MAX)
 				usage();
-			sc.answers[sc.n++] = opt == 'a' ? unescape(optarg) : slurp(optarg);
+			sc.answers[sc.n] = opt == 'a' ? unescape(optarg, &sc.sizes[sc.n]) :
+							slurp(optarg, &sc.sizes[sc.n]);
+			sc.n++;
 			break;
 		case 'c':
 			sc.mode = optarg;
@@ -438,12 +501,21 @@ int main(int argc, char **argv)
 		case 'O':
 			sockets = true;
 			break;
+		case 'H':
+			heap = true;
+			break;
+		case 'G':
+			init_libcurl();
+			break;
 		default:
 			usage();
 		}
 	}
 	if (argc - optind != 2 || rounds < 1)
 		usage();
+	/* No copy of what is printed (the token, with export_token) in a heap buffer. */
+	if (heap)
+		setvbuf(stdout, NULL, _IONBF, 0);
 
 	for (round = 0; round < rounds; round++) {
 		struct pam_conv conv = { converse, &sc };
@@ -530,7 +602,12 @@ int main(int argc, char **argv)
 		printf("maxrss kib=%ld\n", ru.ru_maxrss);
 		print_memory();
 	}
-	for (opt = 0; opt < sc.n; opt++)
+	/* The answers are tokens: this program's copies are wiped like the module's. */
+	for (opt = 0; opt < sc.n; opt++) {
+		explicit_bzero(sc.answers[opt], sc.sizes[opt]);
 		free(sc.answers[opt]);
+	}
+	if (heap)
+		scan_heap();
 	return failures == 0 ? 0 : 1;
 }

@@ -80,6 +80,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "path": self.path,
             "headers": list(self.headers.items()),
             "body": body,
+            "alpn": self.request.selected_alpn_protocol(),
         })
 
     def do_GET(self):
@@ -144,9 +145,13 @@ class Server(http.server.ThreadingHTTPServer):
 class StandIn:
     """The stand-in API: start(), then point api_url at .url."""
 
-    def __init__(self, cert, key, host="127.0.0.1", port=0, verbose=False, keep_alive=False):
+    def __init__(self, cert, key, host="127.0.0.1", port=0, verbose=False, keep_alive=False,
+                 alpn=("http/1.1",)):
         # keep_alive: answer several requests on one connection, as the real
-        # API may; by default every answer closes its connection.
+        # API may; by default every answer closes its connection.  alpn: the
+        # protocols offered in the TLS handshake, the first the client also
+        # offers is chosen ("h2" would choose HTTP/2, which this server does
+        # not speak: a client that takes it gets no answer).
         self.keep_alive = keep_alive
         self.accounts = {}
         self.canned = {}
@@ -156,7 +161,8 @@ class StandIn:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert, key)
-        context.set_alpn_protocols(["http/1.1"])
+        context.set_alpn_protocols(list(alpn))
+        self.context = context  # tests may narrow it before the first connection
         self.server = Server((host, port), self, context, verbose)
         self.port = self.server.server_address[1]
         self.url = "https://%s:%d" % (host, self.port)
