@@ -224,6 +224,37 @@ class Cache(PamTestCase):
         self.assertEqual(len(self.api.take_requests()), 1, "a foreign record was trusted")
         self.assertIn("ignored: is not a file of root's", r.log_text())
 
+    def replace_key(self, data):
+        """Put data in place of the host key, as root's with mode 0400."""
+        new = os.path.join(self.dir, ".new-key")
+        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.rename(new, os.path.join(self.dir, "key"))
+
+    def test_replaced_key_is_a_miss(self):
+        self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
+        self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
+        self.assertEqual(len(self.api.take_requests()), 1, "no hit before the key changed")
+        (before,) = self.records()
+        with open(os.path.join(self.dir, "key"), "rb") as f:
+            old_key = f.read()
+        new_key = os.urandom(32)
+        while new_key == old_key:
+            new_key = os.urandom(32)
+        self.replace_key(new_key)
+        r = self.login(self.args(cache_ttl=60))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(len(self.api.take_requests()), 1,
+                         "a record named under the old key was used")
+        self.assertNotIn("cache=hit", r.outcome_lines()[0])
+        # The answer is stored under a name of the new key's.
+        self.assertIn(before, self.records())
+        self.assertEqual(len(self.records()), 2)
+        r = self.login(self.args(cache_ttl=60))
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "success", "cache=hit")
+
     def test_corrupt_entry_is_ignored(self):
         self.login(self.args(cache_ttl=60))
         (record,) = self.records()
