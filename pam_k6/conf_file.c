@@ -138,7 +138,6 @@ enum k6_status k6_config_read(struct k6_options *o, int argc, const char **argv,
 	enum k6_status st;
 	bool named = false;
 	bool missing = false;
-	char problem[640];
 	char *text = NULL;
 	size_t len = 0;
 	int i;
@@ -150,6 +149,8 @@ enum k6_status k6_config_read(struct k6_options *o, int argc, const char **argv,
 		}
 	}
 	if (!named || path[0] != '\0') {
+		char problem[640];
+
 		file_st = k6_read_trusted_file(path, &rules, &text, &len, &missing, problem,
 					       sizeof(problem));
 		/* Only the default file may be absent. */
