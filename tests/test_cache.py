@@ -224,6 +224,84 @@ class Cache(PamTestCase):
         self.assertEqual(len(self.api.take_requests()), 1, "a foreign record was trusted")
         self.assertIn("ignored: is not a file of root's", r.log_text())
 
+    def test_entries_others_may_read_are_ignored(self):
+        self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
+        (record,) = self.records()
+        path = os.path.join(self.dir, record)
+        for mode in (0o640, 0o604):
+            with self.subTest(mode=oct(mode)):
+                os.chmod(path, mode)
+                self.api.take_requests()
+                r = self.login(self.args(cache_ttl=60))
+                self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+                self.assertEqual(len(self.api.take_requests()), 1,
+                                 "a record others may read was trusted")
+                self.assertNotIn("cache=hit", r.outcome_lines()[0])
+                ignored = [t for _, t in r.logs if "cache entry " in t]
+                self.assertEqual(len(ignored), 1, ignored)
+                self.assertIn("ignored: is not a file of root's that only root can read",
+                              ignored[0])
+                # The online answer took its place, as pam_k6 writes it.
+                self.assertEqual(stat.S_IMODE(os.lstat(path).st_mode), 0o600)
+
+    def test_key_others_may_read_turns_the_cache_off(self):
+        self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
+        key = os.path.join(self.dir, "key")
+        with open(key, "rb") as f:
+            secret = f.read()
+        for mode in (0o440, 0o404):
+            with self.subTest(mode=oct(mode)):
+                os.chmod(key, mode)
+                self.api.take_requests()
+                r = self.login(self.args(cache_ttl=60))
+                self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+                self.assertEqual(len(self.api.take_requests()), 1,
+                                 "a key others may read was used")
+                self.assertNotIn("cache=hit", r.outcome_lines()[0])
+                notes = [t for _, t in r.logs if "logins are validated online" in t]
+                self.assertEqual(len(notes), 1, r.log_text())
+                self.assertIn("the host key is not root's alone", notes[0])
+                # Left as it was: neither replaced nor given back its mode.
+                self.assertEqual(stat.S_IMODE(os.lstat(key).st_mode), mode)
+                with open(key, "rb") as f:
+                    self.assertEqual(f.read(), secret)
+        # Root's alone again, the key names the record it named before.
+        os.chmod(key, 0o400)
+        r = self.login(self.args(cache_ttl=60))
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "success", "cache=hit")
+
+    def replace_key(self, data):
+        """Put data in place of the host key, as root's with mode 0400."""
+        new = os.path.join(self.dir, ".new-key")
+        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.rename(new, os.path.join(self.dir, "key"))
+
+    def test_replaced_key_is_a_miss(self):
+        self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
+        self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
+        self.assertEqual(len(self.api.take_requests()), 1, "no hit before the key changed")
+        (before,) = self.records()
+        with open(os.path.join(self.dir, "key"), "rb") as f:
+            old_key = f.read()
+        new_key = os.urandom(32)
+        while new_key == old_key:
+            new_key = os.urandom(32)
+        self.replace_key(new_key)
+        r = self.login(self.args(cache_ttl=60))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertEqual(len(self.api.take_requests()), 1,
+                         "a record named under the old key was used")
+        self.assertNotIn("cache=hit", r.outcome_lines()[0])
+        # The answer is stored under a name of the new key's.
+        self.assertIn(before, self.records())
+        self.assertEqual(len(self.records()), 2)
+        r = self.login(self.args(cache_ttl=60))
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "success", "cache=hit")
+
     def test_corrupt_entry_is_ignored(self):
         self.login(self.args(cache_ttl=60))
         (record,) = self.records()

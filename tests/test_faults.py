@@ -46,8 +46,10 @@ class Matrix(PamTestCase):
                 "ca_file=" + (ca or self.ca), "nodelay", "debug",
                 "timeout=%d" % TIMEOUT, "connect_timeout=%d" % CONNECT_TIMEOUT] + list(extra)
 
-    def row(self, code, reason, answers=None, args=None, label=None, sent=None, **kw):
-        """Run one case; check code, time, log line; return the result."""
+    def row(self, code, reason, answers=None, args=None, label=None, sent=None,
+            timeout=TIMEOUT, **kw):
+        """Run one case; check code, time (within the timeout the row's
+        arguments set), log line; return the result."""
         answers = [self.GOOD] if answers is None else answers
         kw["options"] = list(kw.get("options", ())) + ["-m"]
         r = self.authenticate(answers, args=self.args() if args is None else args, **kw)
@@ -55,7 +57,7 @@ class Matrix(PamTestCase):
         self.assertEqual(r.auth, code, r.stdout + r.stderr[-2000:])
         # The answer's time: pam_authenticate itself, not the process around it.
         (seconds,) = r.auth_seconds
-        self.assertLessEqual(seconds, TIMEOUT + 1, "took %.2fs" % seconds)
+        self.assertLessEqual(seconds, timeout + 1, "took %.2fs" % seconds)
         line = self.assert_outcome(r, label or LABELS[code])
         reasons = reason if isinstance(reason, tuple) else (reason,)
         self.assertTrue(any(x in line for x in reasons), "%r names none of %r" % (line, reasons))
@@ -111,6 +113,21 @@ class Network(Matrix):
         finally:
             server.stop()
         self.assertIn("timed out", r.outcome_lines()[0])
+
+    def test_connect_timeout_is_its_own_limit(self):
+        # A whole request may take 5 s; the connection alone must give up at 1 s.
+        server = faults.FullBacklog().start()
+        try:
+            args = [a for a in self.args(server.url) if not a.startswith("timeout=")]
+            r = self.row(PAM_AUTHINFO_UNAVAIL, "curl error 28", args=args + ["timeout=5"],
+                         timeout=5)
+        finally:
+            server.stop()
+        (seconds,) = r.auth_seconds
+        self.assertGreaterEqual(seconds, CONNECT_TIMEOUT - 0.1)
+        self.assertLess(seconds, 3, "the connection waited %.2fs, not connect_timeout=%ds"
+                        % (seconds, CONNECT_TIMEOUT))
+        self.assertIn("timeout=5s connect_timeout=1s", r.outcome_lines()[0])
 
     def test_accepts_and_never_answers(self):
         server = faults.SilentServer().start()

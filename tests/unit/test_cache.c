@@ -79,6 +79,33 @@ static void test_names_separate_every_field(void **state)
 	k6_cache_close(&c);
 }
 
+/* The host secret is in every name: another key, another name for everything. */
+static void test_names_depend_on_the_key(void **state)
+{
+	struct k6_cache one, same, other, flipped;
+	struct k6_cache_name a, b;
+
+	(void)state;
+	memset(&one, 0, sizeof(one));
+	one.dir_fd = -1;
+	memset(one.key, 0x5a, sizeof(one.key));
+	same = one;
+	other = one;
+	memset(other.key, 0xa5, sizeof(other.key));
+	flipped = one;
+	flipped.key[31] ^= 0x01;
+
+	name_of(&one, "tokentokentoken1", "https://a.grafana.net", "https://api.k6.io", &a);
+	assert_int_equal(strlen(a.hex), 64);
+	name_of(&same, "tokentokentoken1", "https://a.grafana.net", "https://api.k6.io", &b);
+	assert_string_equal(a.hex, b.hex);
+	name_of(&other, "tokentokentoken1", "https://a.grafana.net", "https://api.k6.io", &b);
+	assert_int_equal(strlen(b.hex), 64);
+	assert_string_not_equal(a.hex, b.hex);
+	name_of(&flipped, "tokentokentoken1", "https://a.grafana.net", "https://api.k6.io", &b);
+	assert_string_not_equal(a.hex, b.hex);
+}
+
 static void test_one_host_secret_for_racing_processes(void **state)
 {
 	struct k6_cache c;
@@ -224,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_separate_every_field),
+		cmocka_unit_test(test_names_depend_on_the_key),
 		cmocka_unit_test(test_one_host_secret_for_racing_processes),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_unsafe_folder_turns_the_cache_off),

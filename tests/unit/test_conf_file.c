@@ -286,6 +286,70 @@ static void test_unsafe_files_refused(void **state)
 	}
 }
 
+/*
+ * The file's own owner, checked apart from its folder's: a folder of the
+ * right owner may still hold a file of someone else's.  Only root can
+ * give a file away.
+ */
+static void test_foreign_file_in_trusted_folder(void **state)
+{
+	const char *argv[] = { NULL };
+	struct k6_options o;
+	char err[512] = "";
+	char conf[600];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(conf, sizeof(conf), "conf=%s", in_dir("foreign.conf"));
+	argv[0] = conf;
+	write_file("foreign.conf", "stack_url = alpha\n", 0644);
+	assert_int_equal(chown(in_dir("foreign.conf"), getuid() + 4242, getgid() + 4242), 0);
+	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
+	assert_non_null(strstr(err, "foreign.conf is not owned by root"));
+	assert_null(strstr(err, "its folder"));
+	k6_options_free(&o);
+	unlink(in_dir("foreign.conf"));
+}
+
+/* What fstat says of a file, judged without a file: any uid can run these. */
+static void test_file_verdicts(void **state)
+{
+	static const struct {
+		mode_t mode;
+		uid_t uid_offset; /* from the rules' owner */
+		off_t size;
+		enum k6_file_verdict want;
+		const char *why_has;
+	} cases[] = {
+		{ S_IFREG | 0644, 0, 10, K6_FILE_OK, "" },
+		{ S_IFREG | 0644, 1, 10, K6_FILE_UNTRUSTED, "is not owned by uid" },
+		{ S_IFREG | 0600, 4242, 0, K6_FILE_UNTRUSTED, "is not owned by uid" },
+		{ S_IFREG | 0664, 0, 10, K6_FILE_UNTRUSTED, "is writable by group or others" },
+		{ S_IFDIR | 0755, 0, 10, K6_FILE_UNTRUSTED, "is not a regular file" },
+		{ S_IFREG | 0644, 0, (off_t)K6_FILE_MAX, K6_FILE_OK, "" },
+		{ S_IFREG | 0644, 0, (off_t)K6_FILE_MAX + 1, K6_FILE_TOO_LARGE, "larger than" },
+	};
+	const struct k6_file_rules rules = K6_ADMIN_FILE_RULES(1000);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct stat st;
+		char why[160] = "";
+		enum k6_file_verdict v;
+
+		memset(&st, 0, sizeof(st));
+		st.st_mode = cases[i].mode;
+		st.st_uid = rules.owner + cases[i].uid_offset;
+		st.st_size = cases[i].size;
+		v = k6_file_trusted(&st, &rules, why, sizeof(why));
+		if (v != cases[i].want || strstr(why, cases[i].why_has) == NULL)
+			fail_msg("case %zu: verdict %d (want %d), \"%s\" lacks \"%s\"", i, v,
+				 cases[i].want, why, cases[i].why_has);
+	}
+}
+
 static void test_missing_files(void **state)
 {
 	const char *named[] = { NULL, "stack_url=alpha" };
@@ -318,6 +382,8 @@ int main(void)
 		cmocka_unit_test(test_every_problem_reported),
 		cmocka_unit_test(test_long_line_and_size),
 		cmocka_unit_test(test_unsafe_files_refused),
+		cmocka_unit_test(test_foreign_file_in_trusted_folder),
+		cmocka_unit_test(test_file_verdicts),
 		cmocka_unit_test(test_missing_files),
 	};
 

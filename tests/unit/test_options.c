@@ -385,6 +385,92 @@ static void test_seconds(void **state)
 	}
 }
 
+/* A number option's value after parsing, by the option's name. */
+static long long value_of(const struct k6_options *o, const char *key)
+{
+	if (strcmp(key, "timeout") == 0)
+		return o->timeout_ms;
+	if (strcmp(key, "connect_timeout") == 0)
+		return o->connect_timeout_ms;
+	if (strcmp(key, "cache_ttl") == 0)
+		return o->cache_ttl;
+	if (strcmp(key, "offline_ttl") == 0)
+		return o->offline_ttl;
+	if (strcmp(key, "stack_id") == 0)
+		return (long long)o->stack_id;
+	fail_msg("no number option '%s'", key);
+	return -1;
+}
+
+/*
+ * Each end of every number option's range: the last value in, and the
+ * nearest value out in the unit the option is parsed in (a millisecond
+ * for the timeouts, a second for the windows).
+ */
+static void test_number_boundaries(void **state)
+{
+	static const struct {
+		const char *args[2];
+		const char *key;
+		long long want; /* -1: refused, naming the key */
+	} cases[] = {
+		{ { "timeout=60" }, "timeout", 60000 },
+		{ { "timeout=60.000" }, "timeout", 60000 },
+		{ { "timeout=60.001" }, "timeout", -1 },
+		{ { "timeout=0.001" }, "timeout", 1 },
+		{ { "timeout=0" }, "timeout", -1 },
+		{ { "timeout=0.000" }, "timeout", -1 },
+		{ { "connect_timeout=60" }, "connect_timeout", 60000 },
+		{ { "connect_timeout=60.001" }, "connect_timeout", -1 },
+		{ { "connect_timeout=0.001" }, "connect_timeout", 1 },
+		{ { "connect_timeout=0" }, "connect_timeout", -1 },
+		{ { "connect_timeout=0.000" }, "connect_timeout", -1 },
+		{ { "cache_ttl=86400" }, "cache_ttl", 86400 },
+		{ { "cache_ttl=86401" }, "cache_ttl", -1 },
+		{ { "cache_ttl=0" }, "cache_ttl", 0 },
+		{ { "cache_ttl=1" }, "cache_ttl", 1 },
+		{ { "cache_ttl=-1" }, "cache_ttl", -1 },
+		{ { "offline_ttl=2592000" }, "offline_ttl", 2592000 },
+		{ { "offline_ttl=2592001" }, "offline_ttl", -1 },
+		{ { "offline_ttl=0" }, "offline_ttl", 0 },
+		{ { "offline_ttl=1" }, "offline_ttl", 1 },
+		{ { "offline_ttl=-1" }, "offline_ttl", -1 },
+		{ { "stack_id=1" }, "stack_id", 1 },
+		{ { "stack_id=9223372036854775807" }, "stack_id", INT64_MAX },
+		{ { "stack_id=0" }, "stack_id", -1 },
+		{ { "stack_id=9223372036854775808" }, "stack_id", -1 },
+		/* offline_ttl is at least cache_ttl when both are on. */
+		{ { "cache_ttl=100", "offline_ttl=100" }, "offline_ttl", 100 },
+		{ { "cache_ttl=100", "offline_ttl=99" }, "offline_ttl", -1 },
+		{ { "cache_ttl=86400", "offline_ttl=86400" }, "offline_ttl", 86400 },
+		{ { "cache_ttl=86400", "offline_ttl=86399" }, "offline_ttl", -1 },
+		{ { "cache_ttl=100", "offline_ttl=0" }, "cache_ttl", 100 },
+		{ { "cache_ttl=0", "offline_ttl=1" }, "offline_ttl", 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[3] = { "stack_url=alpha", cases[i].args[0], cases[i].args[1] };
+		int argc = cases[i].args[1] != NULL ? 3 : 2;
+		struct k6_options o;
+		char err[256] = "";
+		char named[64];
+		enum k6_status st = parse(&o, argv, argc, err, sizeof(err));
+
+		snprintf(named, sizeof(named), "'%s'", cases[i].key);
+		if (cases[i].want < 0 && (st != K6_CONFIG || strstr(err, named) == NULL))
+			fail_msg("%s %s: status %d \"%s\", want refused naming %s", argv[1],
+				 argc > 2 ? argv[2] : "", st, err, named);
+		if (cases[i].want >= 0 &&
+		    (st != K6_OK || value_of(&o, cases[i].key) != cases[i].want))
+			fail_msg("%s %s: status %d \"%s\", %s %lld, want %lld", argv[1],
+				 argc > 2 ? argv[2] : "", st, err, cases[i].key,
+				 st == K6_OK ? value_of(&o, cases[i].key) : -1, cases[i].want);
+		k6_options_free(&o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_seconds),
 		cmocka_unit_test(test_flags_say_yes_or_no),
 		cmocka_unit_test(test_options_as_shown),
+		cmocka_unit_test(test_number_boundaries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

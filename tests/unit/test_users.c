@@ -2,11 +2,15 @@
 /* The users file: its format, and who matches which line. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -156,6 +160,44 @@ static void test_match(void **state)
 	k6_users_free(&u);
 }
 
+/*
+ * The file's own owner, checked apart from its folder's: a folder of the
+ * right owner may still hold a file of someone else's.  Only root can
+ * give a file away.
+ */
+static void test_foreign_file_in_trusted_folder(void **state)
+{
+	static const char text[] = "alice team-a\n";
+	char dir[] = "/tmp/pam_k6-users-unit.XXXXXX";
+	char path[64];
+	struct k6_users u;
+	char err[512] = "";
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pam_k6.users", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+
+	/* The same file, root's, loads: only its owner changes below. */
+	assert_int_equal(k6_users_load(path, getuid(), &u, err, sizeof(err)), K6_OK);
+	assert_int_equal(u.n, 1);
+	k6_users_free(&u);
+
+	assert_int_equal(chown(path, getuid() + 4242, getgid() + 4242), 0);
+	assert_int_equal(k6_users_load(path, getuid(), &u, err, sizeof(err)), K6_CONFIG);
+	assert_int_equal(u.n, 0);
+	assert_non_null(strstr(err, "pam_k6.users is not owned by root"));
+	assert_null(strstr(err, "its folder"));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_foreign_file_in_trusted_folder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
