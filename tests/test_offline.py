@@ -136,6 +136,17 @@ class RootCaller(Window):
                         "no login got far enough to fail here:\n" +
                         "\n".join(r.log_text() for r in results))
 
+    def test_silent_api_root_gets_the_window(self):
+        # The API accepts the connection and never answers: a timeout seen
+        # on the network.  A root caller (sshd) gets the offline answer, as
+        # documented; the same after a refused connection.
+        self.cached()
+        self.priv.add_raw(TOKEN, lambda handler: time.sleep(TIMEOUT + 2))
+        r = self.login()
+        self.assertEqual(r.auth, PAM_SUCCESS, r.log_text())
+        self.assertEqual(r.env.get("K6_CLOUD_STACK_ID"), "12345")
+        self.assert_outcome(r, "success", "cache=offline", "curl error 28", "timed out")
+
     def test_429_never_opens_the_window(self):
         self.cached()
         self.priv.add_canned(TOKEN, 429, error_body("Slow down", "throttled"),
