@@ -13,8 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/hmac.h>
 
 #include "cache.h"
 #include "secret.h"
@@ -207,8 +206,8 @@ void k6_cache_name(const struct k6_cache *c, const char *token, const char *cons
 	static const char domain[] = "pam_k6 cache v1";
 	static const char hex[] = "0123456789abcdef";
 	size_t size = sizeof(domain) + sizeof(uint32_t) + strlen(token);
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
+	unsigned char mac[SHA256_DIGEST_SIZE];
+	struct hmac_sha256_ctx ctx;
 	unsigned char *msg;
 	size_t at;
 	size_t i;
@@ -223,14 +222,17 @@ void k6_cache_name(const struct k6_cache *c, const char *token, const char *cons
 	at = put_field(msg, sizeof(domain), token);
 	for (i = 0; i < nfields; i++)
 		at = put_field(msg, at, fields[i]);
-	if (HMAC(EVP_sha256(), c->key, (int)sizeof(c->key), msg, at, mac, &mac_len) != NULL &&
-	    mac_len == 32) {
-		for (i = 0; i < mac_len; i++) {
-			name->hex[2 * i] = hex[mac[i] >> 4];
-			name->hex[2 * i + 1] = hex[mac[i] & 0x0f];
-		}
-		name->hex[2 * (size_t)mac_len] = '\0';
+	hmac_sha256_set_key(&ctx, sizeof(c->key), c->key);
+	hmac_sha256_update(&ctx, at, msg);
+	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	for (i = 0; i < sizeof(mac); i++) {
+		name->hex[2 * i] = hex[mac[i] >> 4];
+		name->hex[2 * i + 1] = hex[mac[i] & 0x0f];
 	}
+	name->hex[2 * sizeof(mac)] = '\0';
+	/* The context holds the key, and what it has hashed of the token. */
+	explicit_bzero(&ctx, sizeof(ctx));
+	explicit_bzero(mac, sizeof(mac));
 	/* The message holds the token. */
 	k6_free_secret_n(msg, size);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "late.h"
 #include "log_escape.h"
 #include "login.h"
 #include "token.h"
@@ -188,6 +189,25 @@ static bool may_answer_offline(struct k6_login *l)
 }
 
 /*
+ * The request, through the network part (loaded now if this process has
+ * not needed it before); without it nothing can be asked: the site's
+ * installation is broken, a configuration error.
+ */
+static enum k6_status ask_api(struct k6_login *l, const char *token)
+{
+	char why[300];
+	const struct k6_net_ops *net = k6_net(why, sizeof(why));
+
+	if (net == NULL) {
+		memset(&l->outcome, 0, sizeof(l->outcome));
+		l->outcome.status = K6_CONFIG;
+		k6_escape_str(l->outcome.reason, sizeof(l->outcome.reason), why, true);
+		return K6_CONFIG;
+	}
+	return net->validate(l->opts, l->target.stack_url, token, &l->outcome, l->log, l->log_ctx);
+}
+
+/*
  * Ask the API, or the cache.  Within cache_ttl a cached answer saves the
  * request; a fresh answer is stored, a refusal deletes the record at once,
  * and when the API cannot be reached (never when its answer could not be
@@ -215,8 +235,7 @@ static enum k6_status validate(struct k6_login *l, const char *token)
 	const char *problem = NULL;
 
 	if (o->cache_ttl == 0 && o->offline_ttl == 0)
-		return k6_client_validate(o, l->target.stack_url, token, &l->outcome, l->log,
-					  l->log_ctx);
+		return ask_api(l, token);
 
 	k6_cache_open(&cache, o->cache_dir);
 	report_cache(l, &cache);
@@ -229,8 +248,7 @@ static enum k6_status validate(struct k6_login *l, const char *token)
 	}
 	report_entry(l, &name, problem);
 
-	switch (k6_client_validate(o, l->target.stack_url, token, &l->outcome, l->log,
-				   l->log_ctx)) {
+	switch (ask_api(l, token)) {
 	case K6_OK:
 		if (l->cache_use != K6_CACHE_FULL)
 			break;

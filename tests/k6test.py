@@ -28,7 +28,12 @@ sys.path.insert(0, HERE)
 from stand_in import StandIn  # noqa: E402
 
 SRCDIR = os.environ.get("K6_TEST_SRCDIR", os.path.dirname(HERE))
-MODULE = os.environ.get("K6_TEST_MODULE", os.path.join(SRCDIR, ".libs", "pam_k6.so"))
+MODULE = os.environ.get("K6_TEST_MODULE",
+                        os.path.join(SRCDIR, "tests", "intree", ".libs", "pam_k6.so"))
+# The network part the tests' module loads (see late.h), and the module as installed.
+NET_PART = os.environ.get("K6_TEST_NET_PART", os.path.join(SRCDIR, ".libs", "pam_k6_net.so"))
+INSTALLED_MODULE = os.environ.get("K6_TEST_INSTALLED_MODULE",
+                                  os.path.join(SRCDIR, ".libs", "pam_k6.so"))
 DRIVER = os.environ.get("K6_TEST_DRIVER", os.path.join(SRCDIR, "tests", "pam_driver"))
 CTL = os.environ.get("K6_TEST_CTL", os.path.join(SRCDIR, "pam_k6ctl"))
 VERSION = os.environ.get("K6_TEST_VERSION", "")
@@ -83,6 +88,20 @@ def wrapper_turn():
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def part_readable_by_others():
+    """Whether a process of another user can load the network part: every
+    folder above it open to others, the file readable by them."""
+    if not os.stat(NET_PART).st_mode & 0o004:
+        return False
+    folder = os.path.dirname(NET_PART)
+    while True:
+        if not os.stat(folder).st_mode & 0o001:
+            return False
+        if folder == "/":
+            return True
+        folder = os.path.dirname(folder)
 
 
 def skip_unless_ready():
@@ -156,6 +175,7 @@ class Result:
         self.maxrss = None
         self.alarm = {}      # driver -T: armed, remaining_ms, fired, after_ms
         self.auth_seconds = []  # driver -m: how long each round's pam_authenticate took
+        self.mapped = {}  # driver -L: library -> whether the process has it mapped
         for line in stdout.splitlines():
             kind, _, rest = line.partition(" ")
             if kind in ("authenticate", "setcred", "start"):
@@ -171,6 +191,9 @@ class Result:
                 self.env[name] = value
             elif kind == "fail_delay":
                 self.delays.append(int(rest.split()[1]))
+            elif kind == "mapped":
+                name, _, value = rest.partition("=")
+                self.mapped[name] = value == "1"
             elif kind == "time":
                 fields = dict(f.split("=", 1) for f in rest.split() if "=" in f)
                 self.auth_seconds.append(float(fields["auth_us"]) / 1e6)

@@ -61,6 +61,7 @@ static void usage(void)
 		"  -F       with -n, fork after the first round: the child does the other rounds,\n"
 		"           then the parent does them too\n"
 		"  -O       at the end, list the open IP sockets and whether they close on exec\n"
+		"  -L       at the end, say which of libcurl, libjson-c and libcrypto are mapped\n"
 		"  -H       at the end, count the copies of $K6_TEST_SECRET left in the heap\n"
 		"  -G       initialise libcurl first, as a host that uses libcurl itself does\n");
 	exit(2);
@@ -328,6 +329,26 @@ static void print_sockets(void)
 	closedir(d);
 }
 
+/* What the module brought into this process: its network part loads late. */
+static void print_libraries(void)
+{
+	static const char *const names[] = { "libcurl", "libjson-c", "libcrypto", "pam_k6_net" };
+	FILE *f = fopen("/proc/self/maps", "r");
+	bool mapped[sizeof(names) / sizeof(names[0])] = { false };
+	char line[1024];
+	size_t i;
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strstr(line, names[i]) != NULL)
+				mapped[i] = true;
+	fclose(f);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		printf("mapped %s=%d\n", names[i], mapped[i]);
+}
+
 static void print_env(pam_handle_t *pamh)
 {
 	char **env = pam_getenvlist(pamh);
@@ -426,6 +447,7 @@ int main(int argc, char **argv)
 	bool timing = false;
 	bool fork_after_first = false;
 	bool sockets = false;
+	bool libraries = false;
 	bool heap = false;
 	int flags = 0;
 	long rounds = 1;
@@ -433,7 +455,7 @@ int main(int argc, char **argv)
 	int failures = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:A:c:r:t:sSXR:un:CMT:qd:mFOHG")) != -1) {
+	while ((opt = getopt(argc, argv, "a:A:c:r:t:sSXR:un:CMT:qd:mFOHGL")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'A':
@@ -500,6 +522,9 @@ int main(int argc, char **argv)
 			break;
 		case 'O':
 			sockets = true;
+			break;
+		case 'L':
+			libraries = true;
 			break;
 		case 'H':
 			heap = true;
@@ -593,6 +618,8 @@ int main(int argc, char **argv)
 	}
 	if (sockets)
 		print_sockets();
+	if (libraries)
+		print_libraries();
 	if (alarm_ms > 0)
 		await_alarm(armed_at);
 	if (memory) {

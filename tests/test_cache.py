@@ -390,10 +390,17 @@ class Cache(PamTestCase):
         r = self.run_driver(self.service([line]), answers=[TOKEN, TOKEN], options=["-n", "2"],
                             prefix=prefix, driver=driver,
                             env={"LD_PRELOAD": ":".join(PRELOADS)})
-        self.assertEqual(r.auths(), [PAM_SUCCESS, PAM_SUCCESS], r.stderr[-2000:])
-        self.assertEqual(len(self.api.take_requests()), 3, "one by root, two online")
         notes = [t for _, t in r.logs if "logins are validated online" in t]
         self.assertEqual(len(notes), 1, "told once per process")
+        if not k6test.part_readable_by_others():
+            # The module's network part is in a build tree nobody may enter:
+            # a clean refusal that says so, and nothing sent.
+            self.assertEqual(r.auths(), [k6test.PAM_SERVICE_ERR] * 2, r.stderr[-2000:])
+            self.assertIn("Permission denied", r.outcome_lines()[0])
+            self.assertEqual(len(self.api.take_requests()), 1, "one by root")
+            return
+        self.assertEqual(r.auths(), [PAM_SUCCESS, PAM_SUCCESS], r.stderr[-2000:])
+        self.assertEqual(len(self.api.take_requests()), 3, "one by root, two online")
         self.assertIn("root's", notes[0])
 
 

@@ -11,7 +11,8 @@ set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=$(cd "${1:-$srcdir}" && pwd)
-module=$builddir/.libs/pam_k6.so
+# The module as built, loading its late parts from the build tree.
+module=$builddir/tests/intree/.libs/pam_k6.so
 python=${PYTHON3:-python3}
 
 for tool in pamtester openssl "$python"; do

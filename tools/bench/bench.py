@@ -22,6 +22,8 @@ The contenders are interleaved, round after round in a shuffled order:
       reuse_connection against an API that closes or keeps connections
   (5) pam_exec running a shell script with curl and jq
   (8) a cached login (cache_ttl), in a fresh process and in one process
+  (0) the caller alone with pam_permit, and (0u) with pam_k6 in its stack
+      after a sufficient pam_permit: loaded by pam_start, never called
 then (6) bursts of concurrent logins (processes), (7) peak RSS, and, with
 valgrind, the instructions each contender runs.
 
@@ -191,7 +193,8 @@ class Contender:
 class Bench:
     def __init__(self, builddir, tmp):
         self.tmp = tmp
-        self.module = os.path.join(builddir, ".libs", "pam_k6.so")
+        # The module as built, loading its late parts from the build tree.
+        self.module = os.path.join(builddir, "tests", "intree", ".libs", "pam_k6.so")
         self.driver = os.path.join(builddir, "tests", "pam_driver")
         self.floor = os.path.join(builddir, "tools", "bench", "floor")
         for path in (self.module, self.driver, self.floor):
@@ -295,6 +298,8 @@ class Bench:
                                                                                   "cache"),
                            *self.store_module),
             "permit": "auth required pam_permit.so",
+            # pam_k6 in the stack, loaded by pam_start, never called.
+            "permit_k6": "auth sufficient pam_permit.so\n" + k6(self.api, *self.store_module),
             "exec": "auth required pam_exec.so expose_authtok quiet " + script,
         }
         for name, line in lines.items():
@@ -341,6 +346,8 @@ class Bench:
                       logged_in),
             Contender("0", "the caller alone: pam_driver + pam_permit", self.login("permit"),
                       logged_in),
+            Contender("0u", "pam_permit sufficient, then pam_k6 (loaded, never called)",
+                      self.login("permit_k6"), logged_in),
         ]
         # reuse_connection: the API closes each connection, or keeps it open.
         reuse = [
@@ -463,12 +470,16 @@ def report(bench, contenders, bursts, args, elapsed, load):
 
     # Peak RSS, and the private part of it: the peak less the pages of files
     # (libraries) still resident at the end.
-    hwm = {key: memory(key, "hwm") for key in ("0", "1", "4")}
+    hwm = {key: memory(key, "hwm") for key in ("0", "0u", "1", "4")}
     private = {key: hwm[key] - memory(key, "file") for key in hwm}
-    print("(7) peak RSS of the caller, KiB: %d without pam_k6 (0), %d with (1), %d after %d "
-          "logins (4);\n    of which private (not the pages of shared libraries): %d, %d, %d"
-          % (hwm["0"], hwm["1"], hwm["4"], args.inner, private["0"], private["1"],
-             private["4"]))
+    print("(7) peak RSS of the caller, KiB: %d without pam_k6 (0), %d with it loaded, never "
+          "called (0u),\n    %d with a login (1), %d after %d logins (4);\n    of which private "
+          "(not the pages of shared libraries): %d, %d, %d, %d"
+          % (hwm["0"], hwm["0u"], hwm["1"], hwm["4"], args.inner, private["0"], private["0u"],
+             private["1"], private["4"]))
+    if "8f" in by_key:
+        hwm["8f"] = memory("8f", "hwm")
+        print("    a cached login (8f): %d KiB" % hwm["8f"])
     if "8" not in by_key:
         print("(8) cached login: not measured (this pam_k6 has no cache_ttl option)")
     print("CPU: user + system time of the process and its children; faults: minor page "
@@ -483,6 +494,13 @@ def report(bench, contenders, bursts, args, elapsed, load):
         return ia / ib if ia and ib else None
 
     print("goals (ratios of the medians above)")
+    print(goal("(0u) / (0) loaded, never called <= 1.15", med("0u") / med("0"),
+               med("0u") <= 1.15 * med("0"), instr("0u", "0")))
+    unused = (hwm["0u"] - hwm["0"]) / 1024
+    print(goal("     its peak RSS over (0), MiB  <= 1", unused, unused <= 1))
+    if "8f" in by_key:
+        print(goal("(8f) / (0) cached, fresh process <= 2", med("8f") / med("0"),
+                   med("8f") <= 2 * med("0"), instr("8f", "0")))
     print(goal("(1) / (2)                       <= 0.5", med("1") / med("2"),
                med("1") <= 0.5 * med("2"), instr("1", "2")))
     print(goal("(1) / (2ca) curl, test CA only  <= 1.2", med("1") / med("2ca"),

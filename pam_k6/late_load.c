@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The late part loaded: pam_k6.so opens the network part's shared object
+ * the first time a login needs it, by the absolute path fixed when it was
+ * built, never searched for.  The object must be a regular file owned by
+ * root (K6_PART_OWNER) that no one else may change, in a folder no one else
+ * may change, and of this very build.  Once loaded it stays loaded (as the
+ * module does, -z nodelete); a load that failed is tried again by the next
+ * login, so that a fixed installation needs no restart.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "late.h"
+#include "safe_file.h"
+
+#ifndef K6_NET_PART
+#error "K6_NET_PART names the network part's shared object"
+#endif
+#ifndef K6_PART_OWNER
+#define K6_PART_OWNER 0
+#endif
+
+/* Larger than any shared object of pam_k6's: the size rule does not bind. */
+#define PART_MAX ((size_t)256 * 1024 * 1024)
+
+struct part {
+	const char *path;
+	const char *symbol;
+	const void *table; /* set once loaded; never unset */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct part net = { K6_NET_PART, "k6_net_part", NULL };
+
+/* The object and its folder are root's alone, checked on descriptors. */
+static bool trusted(const char *path, char *why, size_t len)
+{
+	static const struct k6_file_rules rules = { K6_PART_OWNER, S_IWGRP | S_IWOTH,
+						    S_IWGRP | S_IWOTH, PART_MAX };
+	const char *slash = strrchr(path, '/');
+	char *folder = strndup(path, slash != NULL ? (size_t)(slash - path) : 0);
+	char rule[160];
+	struct stat st;
+	bool ok = false;
+	int dfd = -1;
+	int fd = -1;
+
+	if (slash == NULL || folder == NULL) {
+		snprintf(why, len, "%s: %s", path,
+			 slash == NULL ? "not an absolute path" : "out of memory");
+		free(folder);
+		return false;
+	}
+	dfd = open(folder[0] != '\0' ? folder : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		snprintf(why, len, "%s: cannot open its folder: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!k6_folder_trusted(dfd, &rules, rule, sizeof(rule))) {
+		snprintf(why, len, "%s: its folder %s", path, rule);
+		goto out;
+	}
+	fd = openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "%s: %s", path,
+			 errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || k6_file_trusted(&st, &rules, rule, sizeof(rule)) != K6_FILE_OK) {
+		snprintf(why, len, "%s %s", path, rule);
+		goto out;
+	}
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(folder);
+	return ok;
+}
+
+static const void *load(struct part *p, char *why, size_t len)
+{
+	const void *table;
+	void *handle;
+
+	pthread_mutex_lock(&lock);
+	table = p->table;
+	if (table != NULL || !trusted(p->path, why, len))
+		goto out;
+	handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (handle == NULL) {
+		snprintf(why, len, "cannot load %s: %s", p->path, dlerror());
+		goto out;
+	}
+	table = dlsym(handle, p->symbol);
+	if (table == NULL)
+		snprintf(why, len, "%s: no %s in it", p->path, p->symbol);
+	/* The handle is not closed: RTLD_NODELETE keeps the object anyway. */
+out:
+	p->table = table;
+	pthread_mutex_unlock(&lock);
+	return table;
+}
+
+const struct k6_net_ops *k6_net(char *why, size_t len)
+{
+	const struct k6_net_ops *ops = load(&net, why, len);
+
+	if (ops == NULL)
+		return NULL;
+	/* A part of another build would read our structures wrongly. */
+	if (strcmp(ops->version, PACKAGE_VERSION) != 0) {
+		snprintf(why, len,
+			 "%s is of pam_k6 %s, this module of %s: reinstall, or restart the process",
+			 net.path, ops->version, PACKAGE_VERSION);
+		return NULL;
+	}
+	if (ops->options_size != sizeof(struct k6_options) ||
+	    ops->outcome_size != sizeof(struct k6_outcome)) {
+		snprintf(why, len, "%s was built with other structures than this module", net.path);
+		return NULL;
+	}
+	return ops;
+}
