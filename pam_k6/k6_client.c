@@ -2,35 +2,25 @@
 #include "config.h"
 
 #include <curl/curl.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <malloc.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "curl_setup.h"
 #include "handle_pool.h"
 #include "k6_client.h"
 #include "log_escape.h"
+#include "reach.h"
 #include "secret.h"
 #include "sigpipe.h"
+#include "trust.h"
 
 #define AUTH_PATH "/cloud/v6/auth"
-
-/*
- * Descriptors a request may want at once, with room to spare: libcurl's
- * resolver thread (a socket pair) and glibc's resolver (a file or two and a
- * socket), two connection attempts, the trust store.
- */
-#define FD_HEADROOM 16
 
 struct body {
 	char *buf;
@@ -38,13 +28,6 @@ struct body {
 	size_t cap;
 	bool too_large;
 	bool nomem;
-};
-
-/* What open_socket saw: the sockets of this request, and the first that failed. */
-struct sockets {
-	int opened;
-	bool failed;
-	int failed_errno;
 };
 
 /* One request, from its handle to its answer. */
@@ -57,58 +40,8 @@ struct request {
 	char errbuf[CURL_ERROR_SIZE];
 	/* The built-in trust directory tried alone first; NULL if not. */
 	const char *default_dir;
-	struct sockets sockets;
-	bool short_of_descriptors; /* before the request or after its failure */
+	struct k6_reach reach; /* whether a failure shows the API out of reach */
 };
-
-/*
- * libcurl builds "Authorization: Bearer <token>" in buffers of its own (the
- * request it sends, the copies it keeps while sending) and frees them as
- * they are: in the host's heap, where the token would outlive the login.
- * So libcurl's memory is wiped before it goes back: the whole block, and a
- * block that grows is copied to a new one, never left behind by realloc.
- */
-static void wiping_free(void *p)
-{
-	if (p == NULL)
-		return;
-	explicit_bzero(p, malloc_usable_size(p));
-	free(p);
-}
-
-static void *wiping_realloc(void *p, size_t n)
-{
-	void *moved;
-	size_t old;
-
-	if (p == NULL)
-		return malloc(n);
-	/* At least a byte: NULL must mean that p is still there, unchanged. */
-	moved = malloc(n != 0 ? n : 1);
-	if (moved == NULL)
-		return NULL;
-	old = malloc_usable_size(p);
-	memcpy(moved, p, old < n ? old : n);
-	wiping_free(p);
-	return moved;
-}
-
-/*
- * curl_global_init is not reentrant before libcurl 7.84; once per process
- * is enough, and the module stays loaded (-z nodelete), so this holds for
- * the process's life, and so do the memory functions.  libcurl takes them
- * only if it was not initialised before: in a host that uses libcurl
- * itself, its blocks are freed as the host chose.  curl_global_cleanup is
- * never called: the host may use libcurl itself.
- */
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc = CURLE_FAILED_INIT;
-
-static void global_init(void)
-{
-	global_rc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
-					 strdup, calloc);
-}
 
 static void reason(struct k6_outcome *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -138,40 +71,12 @@ static double now(void)
  */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	struct sockets *s = clientp;
 	int fd;
 
 	(void)purpose;
 	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-	if (fd >= 0) {
-		s->opened++;
-	} else if (!s->failed) {
-		s->failed = true;
-		s->failed_errno = errno;
-	}
+	k6_reach_socket(clientp, fd, errno);
 	return fd;
-}
-
-/* Whether this process could not open FD_HEADROOM more descriptors just now. */
-static bool short_of_descriptors(void)
-{
-	int fds[FD_HEADROOM];
-	int n = 0;
-	bool is_short = false;
-
-	fds[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fds[0] < 0)
-		return true;
-	for (n = 1; n < FD_HEADROOM; n++) {
-		fds[n] = fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
-		if (fds[n] < 0) {
-			is_short = true;
-			break;
-		}
-	}
-	while (n-- > 0)
-		close(fds[n]);
-	return is_short;
 }
 
 /* Keep the body, refusing it as soon as it grows past the cap. */
@@ -227,16 +132,18 @@ static long ip_resolve(enum k6_ip_resolve r)
  */
 static bool ready_to_send(struct k6_outcome *out)
 {
+	CURLcode rc;
+
 	if (getenv("SSLKEYLOGFILE") != NULL) {
 		out->status = K6_CONFIG;
 		reason(out, "SSLKEYLOGFILE is set in the environment; refusing to let libcurl "
 			    "write TLS secrets");
 		return false;
 	}
-	pthread_once(&global_once, global_init);
-	if (global_rc != CURLE_OK) {
+	rc = k6_curl_setup();
+	if (rc != CURLE_OK) {
 		out->status = K6_UNAVAILABLE;
-		reason(out, "libcurl could not be initialised: %s", curl_easy_strerror(global_rc));
+		reason(out, "libcurl could not be initialised: %s", curl_easy_strerror(rc));
 		return false;
 	}
 	return true;
@@ -279,28 +186,6 @@ out:
 }
 
 /*
- * With neither ca_file nor ca_path, libcurl's built-in store is the trust:
- * on Debian and Ubuntu a bundle (/etc/ssl/certs/ca-certificates.crt) and a
- * hashed directory (/etc/ssl/certs) holding the same certificates.
- * OpenSSL parses a bundle whole for every TLS context, about 150
- * certificates (250 million instructions with OpenSSL 3.0, tens of
- * milliseconds); it looks a hashed directory up lazily, one small file per
- * issuer.  So when libcurl names a directory, the first try uses it alone,
- * and a peer that does not verify against it is tried once more with the
- * whole built-in store: whatever verified before still does.
- */
-static const char *default_directory(CURL *h)
-{
-	char *dir = NULL;
-	struct stat st;
-
-	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &dir) != CURLE_OK || dir == NULL ||
-	    stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return NULL;
-	return dir;
-}
-
-/*
  * Any option libcurl refuses is fatal: each one here either keeps the
  * token safe or keeps the login prompt bounded.
  */
@@ -340,7 +225,7 @@ static CURLcode set_options(struct request *req, const struct k6_options *o)
 	SET(CURLOPT_WRITEDATA, &req->body);
 	SET(CURLOPT_ERRORBUFFER, req->errbuf);
 	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	SET(CURLOPT_OPENSOCKETDATA, &req->sockets);
+	SET(CURLOPT_OPENSOCKETDATA, &req->reach);
 	/*
 	 * A trust store given here replaces the built-in one: libcurl would
 	 * otherwise keep its default bundle or directory beside it.
@@ -348,7 +233,7 @@ static CURLcode set_options(struct request *req, const struct k6_options *o)
 	if (o->ca_file != NULL || o->ca_path != NULL) {
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, o->ca_path);
-	} else if ((req->default_dir = default_directory(h)) != NULL) {
+	} else if ((req->default_dir = k6_trust_default_directory(h)) != NULL) {
 		SET(CURLOPT_CAINFO, NULL);
 		SET(CURLOPT_CAPATH, req->default_dir);
 	}
@@ -450,106 +335,6 @@ static void classify_answer(struct k6_outcome *out, const struct body *b)
 	reason(out, "HTTP %ld%s%s", out->http_status, detail[0] != '\0' ? ": " : "", detail);
 }
 
-/* Errors only the network or the far end can cause. */
-static bool network_errno(int e)
-{
-	switch (e) {
-	case ECONNREFUSED:
-	case ECONNRESET:
-	case ECONNABORTED:
-	case EPIPE:
-	case ETIMEDOUT:
-	case ENETUNREACH:
-	case EHOSTUNREACH:
-	case ENETDOWN:
-	case EHOSTDOWN:
-	case ENETRESET:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * Something failed here rather than on the network?  Describes it in what
- * (for the log) if so.
- */
-static bool local_failure(const struct request *req, long os_errno, char *what, size_t len)
-{
-	if (req->sockets.failed) {
-		snprintf(what, len, "a socket could not be opened: %s",
-			 strerror(req->sockets.failed_errno));
-		return true;
-	}
-	if (req->short_of_descriptors) {
-		snprintf(what, len, "fewer than %d descriptors free", FD_HEADROOM);
-		return true;
-	}
-	if (os_errno != 0 && !network_errno((int)os_errno)) {
-		snprintf(what, len, "%s", strerror((int)os_errno));
-		return true;
-	}
-	return false;
-}
-
-/* The failures that may show the API cannot be reached; see judge_reach(). */
-static bool may_show_unreachable(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_GOT_NOTHING:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * Whether a failure shows that the API cannot be reached (out->unreachable),
- * which alone may let a cached answer stand in (offline_ttl); a failure
- * here is described in note.  Whoever controls this process (its descriptor
- * limit, its memory, whether it runs at all) must not be able to make a
- * working API look down, so only what was seen on the network counts.  The
- * failures that may count are curl 6 (resolve), 7 (connect), 28 (timeout),
- * 52 (nothing), 55 and 56 (send and receive); any other (TLS, certificates,
- * pins, proxies, a malformed exchange) never does.  Of those:
- *
- * - None counts after a failure here (local_failure): a socket that could
- *   not be opened, whatever the errno; an OS error that is not a network one
- *   (EADDRNOTAVAIL, EACCES, ENOBUFS, ENOMEM...); or fewer than FD_HEADROOM
- *   free descriptors before the request or after it failed.  The last is
- *   what covers the resolvers: glibc's, and libcurl's resolver thread, fail
- *   on EMFILE as "could not resolve host", and their errno is lost.
- * - curl 7 counts only with a network errno (refused, reset, unreachable,
- *   timed out) from a socket this request opened: CURLINFO_OS_ERRNO
- *   outlives a transfer on a kept handle.
- * - The others count when nothing local was seen.  A timeout also comes when
- *   the process is stopped; only root can stop a caller that root runs, and
- *   validate() gives no other caller the window.
- */
-static void judge_reach(struct k6_outcome *out, CURLcode rc, struct request *req, char *note,
-			size_t len)
-{
-	char local[64];
-	long os_errno = 0;
-
-	if (!may_show_unreachable(rc))
-		return;
-	curl_easy_getinfo(req->h, CURLINFO_OS_ERRNO, &os_errno);
-	if (!req->short_of_descriptors)
-		req->short_of_descriptors = short_of_descriptors();
-	if (local_failure(req, os_errno, local, sizeof(local)))
-		snprintf(note, len, "; failed here, not on the network: %s", local);
-	else if (rc == CURLE_COULDNT_CONNECT)
-		out->unreachable = req->sockets.opened > 0 && network_errno((int)os_errno);
-	else
-		out->unreachable = true;
-}
-
 /* No answer arrived: say why, and whether the API could not be reached. */
 static void classify_failure(struct k6_outcome *out, CURLcode rc, struct request *req,
 			     const struct k6_options *o)
@@ -558,6 +343,7 @@ static void classify_failure(struct k6_outcome *out, CURLcode rc, struct request
 	char detail[K6_REASON_MAX - 100];
 	const char *text = req->errbuf[0] != '\0' ? req->errbuf : curl_easy_strerror(rc);
 	char note[100] = "";
+	long os_errno = 0;
 
 	if (req->body.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		out->status = K6_UNAVAILABLE;
@@ -581,7 +367,8 @@ static void classify_failure(struct k6_outcome *out, CURLcode rc, struct request
 		return;
 	}
 	out->status = K6_UNAVAILABLE;
-	judge_reach(out, rc, req, note, sizeof(note));
+	curl_easy_getinfo(req->h, CURLINFO_OS_ERRNO, &os_errno);
+	out->unreachable = k6_reach_judge(&req->reach, rc, os_errno, note, sizeof(note));
 	/* The note is never cut: curl's text gives up the room it takes. */
 	k6_escape_str(detail, sizeof(detail) - strlen(note), text, true);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
@@ -661,7 +448,7 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *stack_
 		k6_logf(log, ctx, LOG_DEBUG,
 			"GET %s X-Stack-Url=%s timeout=%ldms connect_timeout=%ldms", req.url,
 			stack_url, o->timeout_ms, o->connect_timeout_ms);
-	req.short_of_descriptors = short_of_descriptors();
+	k6_reach_start(&req.reach);
 	rc = perform(&req, o, &out->seconds, log, ctx);
 	classify(out, rc, &req, o);
 	if (o->debug)
@@ -671,65 +458,4 @@ out:
 	if (out->status == K6_NOMEM && out->reason[0] == '\0')
 		reason(out, "out of memory");
 	return out->status;
-}
-
-/* A folder of hashed certificates ("openssl rehash"): not just a folder. */
-static bool holds_hashed_certificates(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	bool found = false;
-
-	if (d == NULL)
-		return false;
-	while (!found && (e = readdir(d)) != NULL) {
-		size_t n = strspn(e->d_name, "0123456789abcdef");
-
-		found = n == 8 && e->d_name[8] == '.' && e->d_name[9] >= '0' && e->d_name[9] <= '9';
-	}
-	closedir(d);
-	return found;
-}
-
-enum k6_status k6_client_trust(const struct k6_options *o, char *what, size_t len)
-{
-	char *bundle = NULL;
-	char *dir = NULL;
-	bool have_bundle;
-	bool have_dir;
-	CURL *h;
-
-	if (o->ca_file != NULL || o->ca_path != NULL) {
-		snprintf(what, len, "%s%s%s%s", o->ca_file != NULL ? o->ca_file : "",
-			 o->ca_file != NULL && o->ca_path != NULL ? " and " : "",
-			 o->ca_path != NULL ? o->ca_path : "",
-			 o->ca_path != NULL && !holds_hashed_certificates(o->ca_path) ?
-				 " (no hashed certificates in it: run openssl rehash)" :
-				 "");
-		return K6_OK;
-	}
-	pthread_once(&global_once, global_init);
-	h = global_rc == CURLE_OK ? curl_easy_init() : NULL;
-	if (h == NULL) {
-		snprintf(what, len, "libcurl could not be initialised");
-		return K6_NOMEM;
-	}
-	curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle);
-	curl_easy_getinfo(h, CURLINFO_CAPATH, &dir);
-	have_bundle = bundle != NULL && faccessat(AT_FDCWD, bundle, R_OK, AT_EACCESS) == 0;
-	have_dir = dir != NULL && holds_hashed_certificates(dir);
-	if (have_dir)
-		snprintf(what, len, "the system's: %s (tried alone first)%s%s", dir,
-			 have_bundle ? ", then " : "", have_bundle ? bundle : "");
-	else if (have_bundle)
-		snprintf(what, len, "the system's: %s", bundle);
-	else
-		snprintf(what, len,
-			 "no system trust store: libcurl's default %s%s%s%s holds no certificates "
-			 "(install ca-certificates, or set ca_file or ca_path)",
-			 bundle != NULL ? bundle : "", bundle != NULL && dir != NULL ? " and " : "",
-			 dir != NULL ? dir : "",
-			 bundle == NULL && dir == NULL ? "(none built in)" : "");
-	curl_easy_cleanup(h);
-	return have_dir || have_bundle ? K6_OK : K6_CONFIG;
 }

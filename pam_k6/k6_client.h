@@ -42,14 +42,6 @@ enum k6_status k6_client_validate(const struct k6_options *o, const char *stack_
 				  const char *token, struct k6_outcome *out, k6_log_fn log,
 				  void *ctx);
 
-/*
- * The trust store a request would use, described in what: ca_file or
- * ca_path when given (k6_options_check_trust has seen they can be read),
- * else libcurl's built-in bundle and folder, K6_CONFIG if neither holds a
- * certificate: what makes every login fail before it is tried.
- */
-enum k6_status k6_client_trust(const struct k6_options *o, char *what, size_t len);
-
 /* Less than this left of the time limit is too little for a second try. */
 #define K6_RETRY_MIN_MS 100L
 

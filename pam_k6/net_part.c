@@ -3,8 +3,9 @@
 #include "config.h"
 
 #include "late.h"
+#include "trust.h"
 
 const struct k6_net_ops k6_net_part = {
-	PACKAGE_VERSION,    sizeof(struct k6_options), sizeof(struct k6_outcome),
-	k6_client_validate, k6_client_trust,
+	PACKAGE_VERSION, sizeof(struct k6_options), sizeof(struct k6_outcome), k6_client_validate,
+	k6_trust_check,
 };

@@ -35,6 +35,7 @@
 #include "pamd.h"
 #include "secret.h"
 #include "token.h"
+#include "trust.h"
 #include "users.h"
 
 #define PAMD_DIR "/etc/pam.d"
@@ -169,7 +170,7 @@ static void check_environment(const struct k6_options *o, const struct k6_users 
 	char what[600];
 	struct k6_cache cache;
 
-	if (k6_client_trust(o, what, sizeof(what)) == K6_OK) {
+	if (k6_trust_check(o, what, sizeof(what)) == K6_OK) {
 		printf("  %-17s %s\n", "trust store", what);
 	} else {
 		printf("  %-17s unusable\n", "trust store");

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Whether a failed request shows that the API cannot be reached: only that
+ * may let the offline window answer, so nothing that happened in this
+ * process (a descriptor limit, a socket that could not be made) may pass
+ * for it.  The evidence is gathered while the request runs.
+ */
+#ifndef K6_REACH_H
+#define K6_REACH_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Descriptors a request may want at once, with room to spare: libcurl's
+ * resolver thread (a socket pair) and glibc's resolver (a file or two and a
+ * socket), two connection attempts, the trust store.
+ */
+#define K6_FD_HEADROOM 16
+
+struct k6_reach {
+	int opened;                /* sockets this request opened */
+	bool socket_failed;        /* one could not be opened... */
+	int socket_errno;          /* ...and why */
+	bool short_of_descriptors; /* before the request, or after its failure */
+};
+
+/* Before the request: nothing seen yet, and the descriptors this process has free. */
+void k6_reach_start(struct k6_reach *r);
+
+/* A socket the request asked for: fd, or -1 and its errno. */
+void k6_reach_socket(struct k6_reach *r, int fd, int err);
+
+/*
+ * After a failure rc (with the OS error libcurl saw): whether it shows the
+ * API cannot be reached.  When it failed here, note says so, for the log.
+ */
+bool k6_reach_judge(struct k6_reach *r, CURLcode rc, long os_errno, char *note, size_t len);
+
+#endif
