@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Build the Debian package from the release tarball, check it with lintian,
 # install it with dpkg -i, log in through the installed module with
-# pamtester, check its pam-auth-update profile, and purge it again.
+# pamtester, check its pam-auth-update profile, and purge it again (with a
+# pam.d file still naming the module, which the removal must warn about).
 #
 # For a throwaway machine (CI), as root, with the packaging tools installed
 # (tools/install-deps.sh --packaging).  The package must not be installed
@@ -84,6 +85,7 @@ for doc in README.md.gz examples/README.md examples/pam.d/sshd examples/pam.d/su
 	[ -f "/usr/share/doc/$package/$doc" ] || fail "/usr/share/doc/$package/$doc is missing"
 done
 [ -f /usr/share/pam-configs/k6 ] || fail "no pam-auth-update profile"
+dpkg-deb -f "$deb" Depends | grep -q 'ca-certificates' || fail "the package does not depend on ca-certificates"
 ! dpkg -L "$package" | grep -q '^/etc/' || fail "the package installs into /etc"
 ! grep -q pam_k6 /etc/pam.d/common-auth || fail "installing the package enabled pam_k6"
 
@@ -118,9 +120,26 @@ grep -q '^auth.*authinfo_unavail=ignore.*pam_k6\.so *$' "$work/common-auth.enabl
 say "that common-auth, through pamtester: as shipped, then with stack_url"
 K6_TEST_COMMON_AUTH=$work/common-auth.enabled run_installed_test installed Profile
 
-say "dpkg --purge $package"
-dpkg --purge "$package"
+say "dpkg --purge $package, a pam.d file still naming pam_k6, in a private mount namespace"
+# A copy of /etc/pam.d with one more file that names the module, mounted
+# over the machine's own: the removal must say so, and still go through.
+mkdir "$work/pam.d-named"
+cp -a /etc/pam.d/. "$work/pam.d-named/"
+printf 'auth  required  pam_k6.so\n' >"$work/pam.d-named/k6-left-behind"
+# The inner script takes the folder and the package as $1 and $2.
+# shellcheck disable=SC2016
+unshare --mount --propagation private sh -eu -c '
+	mount --bind "$1" /etc/pam.d
+	dpkg --purge "$2"
+' sh "$work/pam.d-named" "$package" >"$work/purge.log" 2>&1 ||
+	{ cat "$work/purge.log"; fail "the purge failed"; }
 installed=
+cat "$work/purge.log"
+grep -q '^WARNING: .*still name pam_k6\.so' "$work/purge.log" ||
+	fail "removing the package did not warn about a pam.d file that names pam_k6"
+grep -q '^WARNING: *[/]etc/pam\.d/k6-left-behind$' "$work/purge.log" ||
+	fail "the warning does not name the file"
+! grep -q pam_k6 /etc/pam.d/* || fail "the machine's /etc/pam.d was changed"
 [ ! -e "$unix_dir/pam_k6.so" ] || fail "the module is still there after purge"
 [ ! -e /usr/share/pam-configs/k6 ] || fail "the profile is still there after purge"
 
