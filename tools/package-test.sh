@@ -115,6 +115,10 @@ if [ -z "$k6" ] || [ -z "$unix" ] || [ "$k6" -ge "$unix" ]; then
 fi
 grep -q '^auth.*authinfo_unavail=ignore.*pam_k6\.so *$' "$work/common-auth.enabled" ||
 	fail "the k6 profile's line is not as shipped"
+gate=$(grep -n 'pam_succeed_if\.so quiet user ingroup k6users' "$work/common-auth.enabled" | head -n 1 | cut -d: -f1)
+if [ -z "$gate" ] || [ "$gate" -ge "$k6" ]; then
+	fail "the k6 profile does not ask only members of k6users"
+fi
 ! grep -q pam_k6 /etc/pam.d/common-auth || fail "the machine's common-auth was changed"
 
 say "that common-auth, through pamtester: as shipped, then with stack_url"
