@@ -12,7 +12,10 @@ machine's own, for this process and its children only:
                            the group k6users, and a Unix password for root
                            known to the test
   /etc/pam.d/sshd, /etc/pam.d/sudo, /etc/sudoers   the tests' own
-  /etc/security            a copy, where the tests write pam_k6.conf
+  /etc/security            a copy, where the tests write pam_k6.conf; the
+                           same copy is also where this build's module reads
+                           it (K6_TEST_CONF), if that is elsewhere (a build
+                           for /usr/local reads /usr/local/etc/security)
   /run                     an empty tmpfs (sshd's privilege separation
                            directory, sudo's timestamps, pam_faillock's
                            tallies)
@@ -36,9 +39,8 @@ changed (see recipe()):
     change on this machine counts; pam_unix gets "nodelay" too, and
     common-session leaves out pam_systemd (optional, and it would wait for
     logind).
-The settings are in /etc/security/pam_k6.conf, as the recipes teach: the
-stand-in API on loopback (api_url), its CA (ca_file), short timeouts and
-nodelay.  sshd includes the shipped drop-in,
+The settings are in pam_k6.conf, as the recipes teach: the stand-in API on
+loopback (api_url), its CA (ca_file), short timeouts and nodelay.  sshd includes the shipped drop-in,
 examples/sshd_config.d/00-pam_k6.conf, first, then the test's own lines (a
 free loopback port, a host key of its own).  Package builds leave these
 tests out (make check SYSTEM_TESTS=); see tests/Makefile.inc.
