@@ -25,14 +25,18 @@ enum k6_status k6_env_build(struct k6_env *e, const struct k6_options *o, const 
 {
 	char stack_id[24];
 	char project_id[24];
-	bool ok;
+	bool ok = true;
 
 	memset(e, 0, sizeof(*e));
 	snprintf(stack_id, sizeof(stack_id), "%" PRId64, r->stack_id);
 	snprintf(project_id, sizeof(project_id), "%" PRId64, r->default_project_id);
-	ok = add(e, "K6_CLOUD_STACK_ID", stack_id) && add(e, "K6_CLOUD_PROJECT_ID", project_id) &&
-	     add(e, "K6_CLOUD_STACK_URL", stack_url);
-	if (ok && strcmp(o->api_url, K6_DEFAULT_API_URL) != 0)
+	if (o->exports & K6_EXPORT_STACK_ID)
+		ok = add(e, "K6_CLOUD_STACK_ID", stack_id);
+	if (ok && (o->exports & K6_EXPORT_PROJECT_ID))
+		ok = add(e, "K6_CLOUD_PROJECT_ID", project_id);
+	if (ok && (o->exports & K6_EXPORT_STACK_URL))
+		ok = add(e, "K6_CLOUD_STACK_URL", stack_url);
+	if (ok && (o->exports & K6_EXPORT_API_URL) && strcmp(o->api_url, K6_DEFAULT_API_URL) != 0)
 		ok = add(e, "K6_CLOUD_HOST_V6", o->api_url);
 	if (ok && o->export_token)
 		ok = add(e, "K6_CLOUD_TOKEN", token);

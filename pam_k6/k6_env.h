@@ -20,9 +20,10 @@ struct k6_env {
 };
 
 /*
- * The variables for an accepted login on stack_url: the stack and project
- * the API answered, the stack, the API when it is not the default, and the
- * token only with export_token.  K6_NOMEM leaves e empty.
+ * The variables for an accepted login on stack_url, those export= names:
+ * the stack and project the API answered, the stack, the API when it is
+ * not the default; and the token only with export_token.  K6_NOMEM leaves
+ * e empty.
  */
 enum k6_status k6_env_build(struct k6_env *e, const struct k6_options *o, const char *stack_url,
 			    const char *token, const struct k6_auth_result *r);

@@ -307,6 +307,16 @@ enum k6_status k6_login_token(struct k6_login *l, const char *token)
 			 "the API answered stack_id %" PRId64 ", the pinned stack is %" PRId64,
 			 l->outcome.result.stack_id, l->target.stack_id);
 	}
+	/*
+	 * The login stands; k6 itself cannot use such a stack: it sends the
+	 * stack ID as an int32 and refuses a larger one ("overflows int32").
+	 */
+	if (st == K6_OK && l->outcome.result.stack_id > INT32_MAX)
+		k6_logf(l->log, l->log_ctx, LOG_WARNING,
+			"stack_id %" PRId64 " is above %" PRId32
+			": k6 refuses it (\"stack ID %" PRId64
+			" overflows int32\"), so k6 cloud run cannot use this stack",
+			l->outcome.result.stack_id, INT32_MAX, l->outcome.result.stack_id);
 	return st;
 }
 

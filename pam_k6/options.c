@@ -31,7 +31,8 @@ enum shown_as {
 	SHOW_SECONDS,
 	SHOW_MS, /* long milliseconds, shown as seconds */
 	SHOW_IP,
-	SHOW_FLAG, /* bool: yes or no */
+	SHOW_EXPORT, /* unsigned enum k6_export bits: their names, or none */
+	SHOW_FLAG,   /* bool: yes or no */
 };
 
 struct key {
@@ -263,6 +264,52 @@ static enum k6_status set_ip_resolve(struct k6_options *o, const char *value, ch
 	return K6_OK;
 }
 
+/* export= names, in the order they are shown. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} export_names[] = {
+	{ "stack_id", K6_EXPORT_STACK_ID },
+	{ "project_id", K6_EXPORT_PROJECT_ID },
+	{ "stack_url", K6_EXPORT_STACK_URL },
+	{ "api_url", K6_EXPORT_API_URL },
+};
+
+#define NEXPORTS (sizeof(export_names) / sizeof(export_names[0]))
+
+/* "stack_id,project_id,...": a comma-separated list of names, or none. */
+static enum k6_status set_exports(struct k6_options *o, const char *value, char *why, size_t whylen)
+{
+	unsigned bits = 0;
+	const char *p = value;
+
+	if (strcmp(value, "none") == 0) {
+		o->exports = 0;
+		return K6_OK;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < NEXPORTS; i++)
+			if (strlen(export_names[i].name) == len &&
+			    strncmp(export_names[i].name, p, len) == 0)
+				break;
+		if (i == NEXPORTS || (bits & export_names[i].bit) != 0) {
+			snprintf(why, whylen,
+				 "must be none or a list of stack_id, project_id, stack_url and "
+				 "api_url, each once, separated by commas");
+			return K6_CONFIG;
+		}
+		bits |= export_names[i].bit;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	o->exports = bits;
+	return K6_OK;
+}
+
 #define KEY(name, shown)                                                    \
 	{                                                                   \
 #name, set_##name, shown, offsetof(struct k6_options, name) \
@@ -290,6 +337,7 @@ static const struct key keys[] = {
 	KEY(cache_ttl, SHOW_SECONDS),
 	KEY(offline_ttl, SHOW_SECONDS),
 	KEY(cache_dir, SHOW_TEXT),
+	{ "export", set_exports, SHOW_EXPORT, offsetof(struct k6_options, exports) },
 	FLAG(try_first_pass),
 	FLAG(use_first_pass),
 	FLAG(allow_root),
@@ -357,6 +405,7 @@ enum k6_status k6_options_init(struct k6_options *o)
 	o->timeout_ms = K6_DEFAULT_TIMEOUT_MS;
 	o->connect_timeout_ms = K6_DEFAULT_CONNECT_TIMEOUT_MS;
 	o->ip_resolve = K6_IP_ANY;
+	o->exports = K6_EXPORT_ALL;
 	o->api_url = strdup(K6_DEFAULT_API_URL);
 	o->prompt = strdup(K6_DEFAULT_PROMPT);
 	o->cache_dir = strdup(K6_DEFAULT_CACHE_DIR);
@@ -564,6 +613,25 @@ static void mask_password(char *buf, size_t len, const char *url)
 		snprintf(buf, len, "%.*s***%s", (int)(colon + 1 - url), url, at);
 }
 
+/* The names of the exported variables, as export= takes them; none if none. */
+static void show_exports(char *buf, size_t len, unsigned bits)
+{
+	size_t used = 0;
+	size_t i;
+
+	snprintf(buf, len, "none");
+	for (i = 0; i < NEXPORTS && used < len; i++) {
+		int n;
+
+		if ((bits & export_names[i].bit) == 0)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used > 0 ? "," : "",
+			     export_names[i].name);
+		if (n > 0)
+			used += (size_t)n;
+	}
+}
+
 /* Milliseconds as seconds, with no more decimals than it needs: 10, 2.5, 0.25. */
 static void show_ms(char *buf, size_t len, long ms)
 {
@@ -620,6 +688,9 @@ static void show_value(const struct k6_options *o, const struct key *k, char *bu
 		break;
 	case SHOW_IP:
 		snprintf(buf, len, "%s", resolve[*(const enum k6_ip_resolve *)at]);
+		break;
+	case SHOW_EXPORT:
+		show_exports(buf, len, *(const unsigned *)at);
 		break;
 	case SHOW_FLAG:
 		snprintf(buf, len, "%s", *(const bool *)at ? "yes" : "no");

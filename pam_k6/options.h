@@ -33,8 +33,18 @@ enum k6_origin {
 	K6_FROM_ARGUMENT,
 };
 
+/* The variables a login may export, for export=; the token is export_token's. */
+enum k6_export {
+	K6_EXPORT_STACK_ID = 1 << 0,   /* K6_CLOUD_STACK_ID */
+	K6_EXPORT_PROJECT_ID = 1 << 1, /* K6_CLOUD_PROJECT_ID */
+	K6_EXPORT_STACK_URL = 1 << 2,  /* K6_CLOUD_STACK_URL */
+	K6_EXPORT_API_URL = 1 << 3,    /* K6_CLOUD_HOST_V6, when api_url is not the default */
+};
+#define K6_EXPORT_ALL \
+	(K6_EXPORT_STACK_ID | K6_EXPORT_PROJECT_ID | K6_EXPORT_STACK_URL | K6_EXPORT_API_URL)
+
 /* How many keys the option table has. */
-#define K6_OPTION_KEYS 23
+#define K6_OPTION_KEYS 24
 
 struct k6_options {
 	char *conf;       /* the configuration file named by conf= */
@@ -52,6 +62,7 @@ struct k6_options {
 	long cache_ttl;   /* seconds a cached answer saves a request; 0: off */
 	long offline_ttl; /* seconds a cached answer stands in while the API is down */
 	char *cache_dir;
+	unsigned exports; /* enum k6_export bits: what a login exports */
 	enum k6_ip_resolve ip_resolve;
 	bool try_first_pass;
 	bool use_first_pass;

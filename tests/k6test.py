@@ -66,6 +66,7 @@ bob:x:1001:
 carol:x:1002:
 dave:x:1003:
 loadtest:x:2000:alice,bob
+k6users:x:2001:alice
 """
 
 PRELOADS = ("libpam_wrapper.so", "libnss_wrapper.so")

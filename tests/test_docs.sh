@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The man page renders without warnings, and every option the module knows is
-# documented in the man page and in the README's option table.
+# The man page renders without warnings, every option the module knows is
+# documented in the man page and in the README's option table, and the
+# recipes the documents show are the shipped ones.
 set -u
 srcdir=${K6_TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 man=$srcdir/man/pam_k6.8
@@ -49,4 +50,36 @@ for key in $keys; do
 	}
 done
 echo "checked: $(echo $keys | wc -w) options"
+
+# The recipes' block, as README.md and examples/README.md show it, is the
+# one the shipped files carry.
+sshd=$srcdir/examples/pam.d/sshd
+block=$(grep -E '^auth[[:space:]].*(pam_succeed_if|pam_faillock|pam_k6)\.so' "$sshd")
+[ "$(echo "$block" | wc -l)" -eq 5 ] || {
+	echo "examples/pam.d/sshd: want the five lines of the pam_k6 block"
+	status=1
+}
+[ "$block" = "$(grep -E '^auth[[:space:]].*(pam_succeed_if|pam_faillock|pam_k6)\.so' \
+	"$srcdir/examples/pam.d/sudo")" ] || {
+	echo "examples/pam.d/sudo: the pam_k6 block is not the one in examples/pam.d/sshd"
+	status=1
+}
+for doc in "$readme" "$srcdir/examples/README.md"; do
+	echo "$block" | while IFS= read -r line; do
+		grep -qxF "$line" "$doc" || {
+			echo "$doc: missing the recipe's line: $line"
+			exit 1
+		}
+	done || status=1
+done
+
+# One group is asked for a token, named the same everywhere.
+for file in debian/pam-configs/k6 examples/pam.d/sshd examples/pam.d/sudo \
+	examples/pam.d/sshd-token-only README.md examples/README.md man/pam_k6.8; do
+	groups=$(grep -o 'ingroup [A-Za-z0-9_-]*' "$srcdir/$file" | sort -u)
+	[ "$groups" = "ingroup k6users" ] || {
+		echo "$file: the token group is not k6users alone: ${groups:-none}"
+		status=1
+	}
+done
 exit $status

@@ -84,6 +84,56 @@ class Success(PamTestCase):
         self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "9223372036854775807")
         self.assertEqual(r.env["K6_CLOUD_PROJECT_ID"], "9223372036854775806")
 
+    def test_export_chooses_the_variables(self):
+        # k6 reads K6_CLOUD_PROJECT_ID before a script's options.cloud.projectID:
+        # a site whose scripts name their project leaves it out.
+        cases = [
+            ("export=stack_id,stack_url,api_url", {
+                "K6_CLOUD_STACK_ID": "12345",
+                "K6_CLOUD_STACK_URL": "https://alpha.grafana.net",
+                "K6_CLOUD_HOST_V6": self.api.url}),
+            ("export=project_id,stack_id", {
+                "K6_CLOUD_STACK_ID": "12345", "K6_CLOUD_PROJECT_ID": "67890"}),
+            ("export=none", {}),
+        ]
+        for arg, want in cases:
+            with self.subTest(arg=arg):
+                r = self.authenticate([self.GOOD], extra=[arg])
+                self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+                self.assertEqual(r.k6_env(), want)
+        # export_token stays on its own.
+        r = self.authenticate([self.GOOD], extra=["export=none", "export_token"])
+        self.assertEqual(r.k6_env(), {"K6_CLOUD_TOKEN": self.GOOD})
+
+    def test_export_refuses_what_it_does_not_know(self):
+        for arg in ("export=project", "export=stack_id,stack_id", "export=stack_id,",
+                    "export=,stack_id", "export=none,stack_id", "export=token"):
+            with self.subTest(arg=arg):
+                r = self.authenticate([self.GOOD], extra=[arg])
+                self.assertEqual(r.auth, PAM_SERVICE_ERR)
+                self.assert_outcome(r, "configuration error", "option 'export': value must be")
+                self.assertEqual(self.api.take_requests(), [])
+
+    def test_stack_id_k6_cannot_use_is_warned_about(self):
+        # k6 sends the stack ID as an int32 and refuses a larger one.
+        token = "k6bigstack0123456789abcdef012345"
+        self.api.add_account(token, self.STACK, 2147483648, 67890)
+        r = self.authenticate([token], secrets=[token])
+        self.assertEqual(r.auth, PAM_SUCCESS)
+        self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "2147483648")
+        warnings = [text for prio, text in r.logs if "overflows int32" in text]
+        self.assertEqual(warnings, ["stack_id 2147483648 is above 2147483647: k6 refuses it"
+                                    " (\"stack ID 2147483648 overflows int32\"), so k6 cloud"
+                                    " run cannot use this stack"])
+        self.assertIn((4, warnings[0]), r.logs)  # LOG_WARNING
+        self.assert_outcome(r, "success", "stack_id=2147483648")
+        # The largest stack ID k6 takes: nothing to warn about.
+        token = "k6int32max0123456789abcdef012345"
+        self.api.add_account(token, self.STACK, 2147483647, 67890)
+        r = self.authenticate([token], secrets=[token])
+        self.assertEqual(r.auth, PAM_SUCCESS)
+        self.assertNotIn("overflows", r.log_text())
+
     def test_success_log_line(self):
         r = self.authenticate([self.GOOD], options=["-r", "192.0.2.7", "-t", "ssh"])
         line = self.assert_outcome(r, "success", "user=alice", "rhost=192.0.2.7", "tty=ssh",

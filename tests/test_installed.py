@@ -10,7 +10,8 @@ nothing in /etc is read or changed; the API is the stand-in on loopback.
 
 K6_TEST_EXPECT=absent turns the checks round: the module must not be found.
 K6_TEST_COMMON_AUTH names a common-auth written by "pam-auth-update --enable
-k6", for the Profile tests.
+k6", for the Profile tests (tests/test_profile.py runs the profile's lines
+in make check, before any package is built).
 """
 
 import ctypes
@@ -95,7 +96,7 @@ class Profile(PamTestCase):
     out, not included: this libpam reads an @include from /etc/pam.d even
     when the service came from pam_wrapper's folder."""
 
-    def run_common_auth(self, k6_args, token):
+    def run_common_auth(self, k6_args, token, user="alice"):
         if not os.environ.get("K6_TEST_COMMON_AUTH"):
             self.skipTest("K6_TEST_COMMON_AUTH names no common-auth")
         with open(os.environ["K6_TEST_COMMON_AUTH"]) as f:
@@ -106,7 +107,7 @@ class Profile(PamTestCase):
         env = dict(os.environ)
         env.update(self.wrapper_env())
         with k6test.wrapper_turn():
-            proc = subprocess.run(["pamtester", "k6profile", "alice", "authenticate"],
+            proc = subprocess.run(["pamtester", "k6profile", user, "authenticate"],
                                   input=token + "\n", capture_output=True, text=True,
                                   env=env, timeout=60)
         return proc, re.findall(r"SYSLOG\(\d+\): (.*)", proc.stderr)
@@ -129,6 +130,15 @@ class Profile(PamTestCase):
         self.assertIn("k6 API token: ", proc.stderr)
         self.assertNotIn("Password: ", proc.stderr)
         self.assertTrue(any(line.startswith("auth success: user=alice") for line in logs), logs)
+
+    def test_only_members_of_k6users_are_asked(self):
+        # bob is not in k6users: pam_unix asks, and his answer goes nowhere.
+        proc, logs = self.run_common_auth(self.base_args(), self.GOOD, user="bob")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertNotIn("k6 API token", proc.stderr)
+        self.assertIn("Password: ", proc.stderr)
+        self.assertEqual(self.api.take_requests(), [])
+        self.assertFalse([line for line in logs if line.startswith("auth ")], logs)
 
 
 def skip_unless_ready():

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""pam_k6 where it lives: a real sshd and a real sudo load the built module.
+"""pam_k6 where it lives: a real sshd and a real sudo run the shipped recipes.
 
 System tests.  They need root and the programs in NEEDED, and skip (77)
 without them.  They change nothing on the machine: the test runs itself again
@@ -8,10 +8,17 @@ in a private mount namespace (unshare -m), where these are mounted over the
 machine's own, for this process and its children only:
 
   /etc/passwd, /etc/group, /etc/shadow   copies with one more account,
-                           the test user, with a Unix password of its own
+                           the test user, with a Unix password of its own,
+                           the group k6users, and a Unix password for root
+                           known to the test
   /etc/pam.d/sshd, /etc/pam.d/sudo, /etc/sudoers   the tests' own
+  /etc/security            a copy, where the tests write pam_k6.conf; the
+                           same copy is also where this build's module reads
+                           it (K6_TEST_CONF), if that is elsewhere (a build
+                           for /usr/local reads /usr/local/etc/security)
   /run                     an empty tmpfs (sshd's privilege separation
-                           directory, sudo's timestamps)
+                           directory, sudo's timestamps, pam_faillock's
+                           tallies)
   /dev                     a tmpfs with the usual device nodes bound into it,
                            and /dev/log: the test's own syslog socket
 
@@ -22,13 +29,24 @@ sshd starts the user's session without the preload (it builds the session's
 environment itself), so a user that only nss_wrapper knows would not exist
 there.  The test account is real, but only inside the namespace.
 
-The service files are the pam_k6 lines of examples/pam.d/, pointed at the
-built module and at the stand-in API on loopback, followed by Debian's own
-common-auth lines.  sshd listens on a free loopback port with its own host
-key and configuration.  Package builds leave these tests out
-(make check SYSTEM_TESTS=); see tests/Makefile.inc.
+The service files are the whole files of examples/pam.d/, with only this
+changed (see recipe()):
+  - pam_k6.so is the built module, named by its path;
+  - the pam_faillock lines get "nodelay", to spare the tests its 2-second
+    delay after a failure;
+  - each "@include common-*" is Debian 12's own lines for it (INCLUDES), as
+    pam-auth-update writes them with only the unix profile, so that no local
+    change on this machine counts; pam_unix gets "nodelay" too, and
+    common-session leaves out pam_systemd (optional, and it would wait for
+    logind).
+The settings are in pam_k6.conf, as the recipes teach: the stand-in API on
+loopback (api_url), its CA (ca_file), short timeouts and nodelay.  sshd includes the shipped drop-in,
+examples/sshd_config.d/00-pam_k6.conf, first, then the test's own lines (a
+free loopback port, a host key of its own).  Package builds leave these
+tests out (make check SYSTEM_TESTS=); see tests/Makefile.inc.
 """
 
+import contextlib
 import grp
 import os
 import pwd
@@ -41,6 +59,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 
 import k6test
 from k6test import MODULE, PamTestCase
@@ -78,7 +97,13 @@ NOBODY = unused_name("k6test_none_")
 BAD = "k6bad00000000000000000000000000"
 PROMPT = "k6 API token: "
 UNAVAILABLE_TEXT = "The k6 API could not be reached; please try again later."
-EXAMPLES = os.path.join(k6test.SRCDIR, "examples", "pam.d")
+EXAMPLES = os.path.join(k6test.SRCDIR, "examples")
+DROP_IN = os.path.join(EXAMPLES, "sshd_config.d", "00-pam_k6.conf")
+# The one group whose members the recipes ask for a token.
+K6_GROUP = "k6users"
+# Where this build's module reads pam_k6.conf: /etc/security/ when
+# configured with --prefix=/usr, as the packages are, else below its prefix.
+CONF = os.environ.get("K6_TEST_CONF", "/etc/security/pam_k6.conf")
 WAIT = 10  # seconds any one step may take; everything here is loopback
 
 # The device nodes a login and sudo use; everything else in /dev stays hidden.
@@ -238,24 +263,38 @@ class World:
                 raise RuntimeError("an account named %s exists on this machine" % name)
         self.uid = free_id({int(line.split(":")[2]) for line in passwd.splitlines()
                             if line.count(":") >= 6})
-        self.gid = free_id({int(line.split(":")[2]) for line in group.splitlines()
-                            if line.count(":") >= 3})
+        gids = {int(line.split(":")[2]) for line in group.splitlines() if line.count(":") >= 3}
+        self.gid = free_id(gids)
         self.home = self.path("home")
         os.mkdir(self.home, 0o700)
         os.chown(self.home, self.uid, self.gid)
         write(self.path("passwd"), passwd.rstrip("\n") + "\n%s:x:%d:%d:pam_k6 test:%s:/bin/sh\n"
               % (USER, self.uid, self.gid, self.home))
-        write(self.path("group"), group.rstrip("\n") + "\n%s:x:%d:\n" % (USER, self.gid))
-        # A Unix password too, for the password stack the examples fall back to.
+        # The recipes' group, whatever this machine holds under that name:
+        # its members are set per test (set_k6users).
+        self.group_text = "".join(line + "\n" for line in group.splitlines()
+                                  if not line.startswith(K6_GROUP + ":"))
+        self.group_text += "%s:x:%d:\n" % (USER, self.gid)
+        self.k6_gid = free_id(gids | {self.gid})
+        write(self.path("group"), "")
+        self.set_k6users([USER])
+        # Unix passwords for the test user and for root, for the password
+        # stack the recipes fall back to.
         self.password = secrets.token_hex(12)
-        hashed = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=self.password,
-                                capture_output=True, text=True, check=True).stdout.strip()
+        self.root_password = secrets.token_hex(12)
         with open("/etc/shadow") as f:
-            shadow = f.read()
-        write(self.path("shadow"), shadow.rstrip("\n") + "\n%s:%s:19000:0:99999:7:::\n"
-              % (USER, hashed), 0o640)
+            shadow = [line for line in f.read().splitlines() if not line.startswith("root:")]
+        shadow.insert(0, "root:%s:19000:0:99999:7:::" % hashed(self.root_password))
+        shadow.append("%s:%s:19000:0:99999:7:::" % (USER, hashed(self.password)))
+        write(self.path("shadow"), "\n".join(shadow) + "\n", 0o640)
         for name in ("pam-sshd", "pam-sudo", "sudoers"):
             write(self.path(name), "", 0o440 if name == "sudoers" else 0o644)
+        # /etc/security as it is, with room for the tests' pam_k6.conf.
+        self.security = self.path("security")
+        shutil.copytree("/etc/security", self.security, symlinks=True)
+        os.chmod(self.security, 0o755)
+        if os.path.lexists(os.path.join(self.security, "pam_k6.conf")):
+            os.unlink(os.path.join(self.security, "pam_k6.conf"))
 
         self.mount("tmpfs", "/run", "-t", "tmpfs", "-o", "mode=755")
         os.mkdir("/run/sshd", 0o755)
@@ -263,9 +302,45 @@ class World:
         for source, target in (("passwd", "/etc/passwd"), ("group", "/etc/group"),
                                ("shadow", "/etc/shadow"),
                                ("pam-sshd", "/etc/pam.d/sshd"), ("pam-sudo", "/etc/pam.d/sudo"),
-                               ("sudoers", "/etc/sudoers")):
+                               ("sudoers", "/etc/sudoers"), ("security", "/etc/security")):
             self.mount(self.path(source), target, "--bind")
+        # The build's own folder for pam_k6.conf shows the same copy.
+        if os.path.dirname(CONF) != "/etc/security":
+            self.make_room(os.path.dirname(CONF))
+            self.mount(self.security, os.path.dirname(CONF), "--bind")
         self.syslog = Syslog("/dev/log")
+
+    def make_room(self, folder):
+        """An empty folder at this path, in the namespace only.  Where it
+        does not exist, its nearest existing ancestor becomes a tmpfs that
+        holds what the ancestor held (each entry bound back in) and the
+        folders that were missing."""
+        if os.path.isdir(folder):
+            return
+        base = os.path.dirname(folder)
+        while not os.path.isdir(base):
+            base = os.path.dirname(base)
+        if base in ("/", "/usr", "/etc"):
+            raise RuntimeError("%s is missing, and will not hide %s to make it" % (folder, base))
+        saved = tempfile.mkdtemp(prefix="pam_k6-system-base.")
+        st = os.stat(base)
+        self.mount(base, saved, "--rbind")
+        self.mount("tmpfs", base, "-t", "tmpfs",
+                   "-o", "mode=%o,uid=%d,gid=%d" % (st.st_mode & 0o7777, st.st_uid, st.st_gid))
+        for entry in os.listdir(saved):
+            source, target = os.path.join(saved, entry), os.path.join(base, entry)
+            if os.path.islink(source):
+                os.symlink(os.readlink(source), target)
+                continue
+            if os.path.isdir(source):
+                os.mkdir(target)
+            else:
+                open(target, "w").close()
+            self.mount(source, target, "--rbind")
+        run("umount", "--lazy", saved)
+        self.mounts.remove(saved)
+        os.rmdir(saved)
+        os.makedirs(folder, 0o755)
 
     def path(self, name):
         return os.path.join(self.tmp, name)
@@ -273,6 +348,32 @@ class World:
     def mount(self, source, target, *options):
         run("mount", *options, source, target)
         self.mounts.append(target)
+
+    def umount(self, target):
+        run("umount", target)
+        self.mounts.remove(target)
+
+    def set_k6users(self, members):
+        write(self.path("group"), self.group_text + "%s:x:%d:%s\n"
+              % (K6_GROUP, self.k6_gid, ",".join(members)))
+
+    def write_conf(self, lines, mode=0o644):
+        """/etc/security/pam_k6.conf; None: no such file."""
+        if lines is None:
+            if os.path.exists(CONF):
+                os.unlink(CONF)
+            return
+        write(CONF, "".join(line + "\n" for line in lines), mode)
+
+    @contextlib.contextmanager
+    def no_trust_store(self):
+        """No system trust store: an empty /etc/ssl/certs, where Debian's
+        libcurl finds both its bundle and its hashed directory."""
+        self.mount("tmpfs", "/etc/ssl/certs", "-t", "tmpfs", "-o", "mode=755")
+        try:
+            yield
+        finally:
+            self.umount("/etc/ssl/certs")
 
     def private_dev(self):
         """A /dev of our own, so that /dev/log can be the test's socket."""
@@ -304,6 +405,11 @@ class World:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def hashed(password):
+    return subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 WORLD = None
 
 
@@ -316,35 +422,85 @@ def tearDownModule():
     WORLD.close()
 
 
-def example_lines(service, module_args, group=None):
-    """The pam_k6 line of examples/pam.d/SERVICE, pointed at the built module
-    and the stand-in, so that the tests run the very control flags the docs
-    give; with group, the example's commented pam_succeed_if line before it."""
-    with open(os.path.join(EXAMPLES, service)) as f:
-        text = f.read()
-    k6 = re.findall(r"^auth\s.*\bpam_k6\.so\b.*$", text, re.M)
-    only = re.findall(r"^#(auth\s.*\bpam_succeed_if\.so .*ingroup )(\S+)$", text, re.M)
-    if len(k6) != 1 or len(only) != 1:
-        raise AssertionError("examples/pam.d/%s: want one pam_k6 line and one commented"
-                             " pam_succeed_if line" % service)
-    line = re.sub(r"\bpam_k6\.so\b", MODULE, k6[0])
-    lines = [re.sub(r"\bstack_url=\S+", " ".join(module_args), line)]
-    if group is not None:
-        lines.insert(0, only[0][0] + group)
-    return lines
-
-
-# Where the examples say "@include common-auth" and the like: Debian's own
-# common-* lines, written out so that no local change on this machine counts.
-# nodelay is the one change, to spare the tests pam_unix's 2-second delay.
-PASSWORD_STACK = """\
+# Where the recipes say "@include common-*": Debian 12's own lines, as
+# pam-auth-update writes them with only the unix profile enabled, written
+# out so that no local change on this machine counts.  pam_unix's nodelay
+# spares the tests its 2-second delay after a failure; common-session
+# leaves out pam_systemd, which would wait for logind.
+INCLUDES = {
+    "common-auth": """\
 auth     [success=1 default=ignore]  pam_unix.so nullok nodelay
 auth     requisite  pam_deny.so
-auth     required   pam_permit.so
-account  required   pam_unix.so
-session  required   pam_unix.so
-password required   pam_deny.so
-"""
+auth     required   pam_permit.so""",
+    "common-account": """\
+account  [success=1 new_authtok_reqd=done default=ignore]  pam_unix.so
+account  requisite  pam_deny.so
+account  required   pam_permit.so""",
+    "common-session": """\
+session  [default=1]  pam_permit.so
+session  requisite  pam_deny.so
+session  required   pam_permit.so
+session  required   pam_unix.so""",
+    "common-password": """\
+password [success=1 default=ignore]  pam_unix.so obscure yescrypt
+password requisite  pam_deny.so
+password required   pam_permit.so""",
+}
+INCLUDES["common-session-noninteractive"] = INCLUDES["common-session"]
+
+
+def example(name):
+    with open(os.path.join(EXAMPLES, "pam.d", name)) as f:
+        return f.read()
+
+
+def is_rule(line):
+    return line.strip() != "" and not line.lstrip().startswith("#")
+
+
+def recipe(name, module=MODULE):
+    """examples/pam.d/NAME as the namespace's service file: the whole file,
+    with the module's path, nodelay on the pam_faillock lines, and each
+    @include written out (INCLUDES).  Nothing else changes."""
+    lines = []
+    k6 = 0
+    for line in example(name).splitlines():
+        if line.startswith("@include"):
+            lines.append(INCLUDES[line.split()[1]])
+            continue
+        if is_rule(line):
+            line, n = re.subn(r"(?<=\s)pam_k6\.so(?=\s|$)", module, line)
+            k6 += n
+            if re.search(r"\spam_faillock\.so\s", line):
+                line += " nodelay"
+        lines.append(line)
+    if k6 != 1:
+        raise AssertionError("examples/pam.d/%s: want one pam_k6 line, found %d" % (name, k6))
+    return "\n".join(lines) + "\n"
+
+
+def faillock_options(name):
+    """The options the recipe's pam_faillock lines share, as a dict; every
+    one of those lines must carry the same."""
+    seen = []
+    for line in example(name).splitlines():
+        if is_rule(line) and re.search(r"\spam_faillock\.so\s", line):
+            words = line.split("pam_faillock.so", 1)[1].split()
+            seen.append({w.split("=", 1)[0]: w.partition("=")[2] for w in words
+                         if w not in ("preauth", "authfail", "authsucc", "silent")})
+    if len(seen) != 3 or any(s != seen[0] for s in seen):
+        raise AssertionError("examples/pam.d/%s: want three pam_faillock lines with the same"
+                             " options: %r" % (name, seen))
+    return seen[0]
+
+
+def clear_tallies():
+    """Empty the tally folders the recipes' pam_faillock lines name."""
+    text = example("sshd") + example("sudo")
+    for folder in set(re.findall(r"\spam_faillock\.so\s.*\bdir=(\S+)", text)):
+        if os.path.isdir(folder):
+            for entry in os.listdir(folder):
+                os.unlink(os.path.join(folder, entry))
 
 
 def free_port():
@@ -354,54 +510,61 @@ def free_port():
 
 
 class SystemTestCase(PamTestCase):
-    """The stand-in and its CA (from PamTestCase), the module arguments that
-    point at them, and the service file the test writes."""
+    """The stand-in and its CA (from PamTestCase), the settings that point at
+    them, and the service file the test writes.  Before each test: the
+    service's recipe, the default settings, only the test user in k6users,
+    no tally."""
 
     SERVICE = None  # sshd or sudo
+    RECIPE = None   # the file of examples/pam.d/; SERVICE if None
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.set_service()
+    def setUp(self):
+        super().setUp()
+        self.use_recipe()
+        self.configure()
+        WORLD.set_k6users([USER])
+        clear_tallies()
 
-    def tearDown(self):
-        self.set_service()
+    def settings(self, extra=()):
+        """pam_k6.conf: the stand-in, its CA, short timeouts, no fail delay."""
+        return ["stack_url = alpha", "api_url = " + self.api.url, "ca_file = " + self.ca,
+                "nodelay", "timeout = 5", "connect_timeout = 2"] + list(extra)
 
-    @classmethod
-    def module_args(cls, extra=()):
-        # Beside the stack, api_url and ca_file point at the stand-in, and
-        # nodelay and short timeouts keep the tests quick.
-        return ["stack_url=alpha", "api_url=" + cls.api.url, "ca_file=" + cls.ca,
-                "nodelay", "timeout=5", "connect_timeout=2"] + list(extra)
+    def configure(self, lines=None, mode=0o644):
+        WORLD.write_conf(self.settings() if lines is None else lines, mode)
 
-    @classmethod
-    def set_service(cls, args=None, group=None):
-        """/etc/pam.d/SERVICE in the namespace: the example's pam_k6 line,
-        then the password stack."""
-        write(WORLD.path("pam-" + cls.SERVICE),
-              "\n".join(example_lines(cls.SERVICE, args or cls.module_args(), group))
-              + "\n" + PASSWORD_STACK)
+    def api_down(self, extra=()):
+        """Settings that point at a port where nothing listens."""
+        self.configure([line if not line.startswith("api_url") else
+                        "api_url = https://127.0.0.1:%d" % free_port()
+                        for line in self.settings(extra)])
 
-    def api_down_args(self):
-        args = self.module_args()
-        args[1] = "api_url=https://127.0.0.1:%d" % free_port()
-        return args
+    def use_recipe(self, name=None, module=MODULE):
+        write(WORLD.path("pam-" + self.SERVICE), recipe(name or self.RECIPE or self.SERVICE,
+                                                        module))
 
     def assert_no_secret_in_log(self, lines):
         text = "\n".join(lines)
-        for secret in self.secrets | {BAD, WORLD.password}:
+        for secret in self.secrets | {BAD, WORLD.password, WORLD.root_password}:
             for piece in k6test.token_pieces(secret):
                 self.assertNotIn(piece, text, "a piece of a secret reached the log")
 
+    def outcome_lines(self, logs):
+        return [line for line in logs if re.search(r"pam_k6\(\w+:auth\): auth ", line)]
+
     def outcome(self, logs, label, *fragments):
         """The one pam_k6 outcome line, with the verdict and every fragment."""
-        lines = [line for line in logs if re.search(r"pam_k6\(\w+:auth\): auth ", line)]
+        lines = self.outcome_lines(logs)
         self.assertEqual(len(lines), 1, "want one pam_k6 outcome line:\n%s" % "\n".join(logs))
         self.assertRegex(lines[0], r"^%s(\[\d+\])?: pam_k6\(%s:auth\): auth %s: "
                          % (self.SERVICE, self.SERVICE, label))
         for fragment in fragments:
             self.assertIn(fragment, lines[0])
         return lines[0]
+
+    def no_outcome(self, logs):
+        self.assertEqual([line for line in logs if "pam_k6(" in line], [],
+                         "pam_k6 ran, and should not have")
 
     def show(self, title, prompts=(), logs=(), client=""):
         """Print what the user saw and the administrator can read."""
@@ -429,26 +592,37 @@ class Login:
         return {k: v for k, v in self.env.items() if k.startswith("K6_")}
 
 
-class Sshd(SystemTestCase):
-    """A real sshd on loopback; a real ssh client answers the prompts."""
+class SshServer(SystemTestCase):
+    """A real sshd on loopback for the class, reading the shipped drop-in
+    first; a real ssh client answers the prompts.  SSHD_FIRST goes before
+    the drop-in (so it wins over it), SSHD_EXTRA after it; CLIENT_EXTRA
+    comes first in the client's configuration (where the first value wins
+    too)."""
 
     SERVICE = "sshd"
+    SSHD_FIRST = ""
+    SSHD_EXTRA = "PubkeyAuthentication no\nAuthorizedKeysFile none\n"
+    CLIENT_EXTRA = ("PreferredAuthentications keyboard-interactive\n"
+                    "PubkeyAuthentication no\n")
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dir = os.path.join(WORLD.tmp, "sshd")
+        cls.dir = os.path.join(WORLD.tmp, "sshd-" + cls.__name__)
         os.mkdir(cls.dir)
         host_key = os.path.join(cls.dir, "host_key")
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pam_k6 test", "-f", host_key)
         cls.port = free_port()
         write(os.path.join(cls.dir, "sshd_config"), SSHD_CONFIG % {
-            "port": cls.port, "host_key": host_key, "pid_file": os.path.join(cls.dir, "pid")})
+            "first": cls.SSHD_FIRST, "drop_in": DROP_IN, "port": cls.port,
+            "host_key": host_key, "pid_file": os.path.join(cls.dir, "pid"),
+            "extra": cls.SSHD_EXTRA})
         with open(host_key + ".pub") as f:
             key = " ".join(f.read().split()[:2])
         write(os.path.join(cls.dir, "known_hosts"), "[127.0.0.1]:%d %s\n" % (cls.port, key))
         write(os.path.join(cls.dir, "ssh_config"), SSH_CONFIG % {
-            "known_hosts": os.path.join(cls.dir, "known_hosts")})
+            "known_hosts": os.path.join(cls.dir, "known_hosts"),
+            "extra": cls.CLIENT_EXTRA.strip().replace("\n", "\n  ")})
         write(os.path.join(cls.dir, "askpass"), ASKPASS, 0o755)
         os.mkdir(os.path.join(cls.dir, "client-home"), 0o700)
         mark = WORLD.syslog.mark()
@@ -476,19 +650,22 @@ class Sshd(SystemTestCase):
         if self.sshd.poll() is not None:
             self.fail("sshd ended: %s" % self.sshd.stderr.read().decode(errors="replace"))
 
-    def ssh(self, token, user=USER, password="", command="env"):
-        """Log in with ssh.  The askpass helper answers the token prompt with
-        token and a password prompt with password, and notes every prompt."""
+    def ssh(self, token, user=USER, password="", command="env", options=()):
+        """Log in with ssh.  The askpass helper answers a "Password: " prompt
+        with password and any other prompt with token, and notes every
+        prompt; options are more ssh -o settings."""
         prompts = os.path.join(self.dir, "prompts")
         write(prompts, "")
         env = {"PATH": SBIN_PATH, "HOME": os.path.join(self.dir, "client-home"),
                "SSH_ASKPASS": os.path.join(self.dir, "askpass"), "SSH_ASKPASS_REQUIRE": "force",
                "K6_ASKPASS_TOKEN": token, "K6_ASKPASS_PASSWORD": password,
                "K6_ASKPASS_PROMPTS": prompts}
+        argv = ["ssh", "-F", os.path.join(self.dir, "ssh_config"), "-p", str(self.port)]
+        for option in options:
+            argv += ["-o", option]
         mark = WORLD.syslog.mark()
         proc = subprocess.run(
-            ["ssh", "-F", os.path.join(self.dir, "ssh_config"), "-p", str(self.port),
-             "-l", user, "127.0.0.1", command],
+            argv + ["-l", user, "127.0.0.1", command],
             stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
             timeout=3 * WAIT, start_new_session=True)
         # sshd logs the verdict before it answers the client.
@@ -503,19 +680,25 @@ class Sshd(SystemTestCase):
         # ssh shows keyboard-interactive prompts after "(user@host) ".
         return "(%s@127.0.0.1) %s" % (user, text)
 
-    def assert_session(self, login):
+    def assert_session(self, login, user=USER, method="keyboard-interactive/pam"):
         self.assertEqual(login.returncode, 0, login.stderr + "\n".join(login.logs))
-        self.assertEqual(login.env.get("USER"), USER)
-        self.assertEqual(login.env.get("HOME"), WORLD.home)
-        self.assertTrue(any(re.search(r"^sshd\[\d+\]: Accepted keyboard-interactive/pam for %s "
-                                      r"from 127\.0\.0\.1 " % USER, line)
+        self.assertEqual(login.env.get("USER"), user)
+        self.assertEqual(login.env.get("HOME"), WORLD.home if user == USER else
+                         pwd.getpwnam(user).pw_dir)
+        self.assertTrue(any(re.search(r"^sshd\[\d+\]: Accepted %s for %s from 127\.0\.0\.1 "
+                                      % (method, user), line)
                             for line in login.logs), login.logs)
 
-    def assert_no_session(self, login):
+    def assert_no_session(self, login, methods="keyboard-interactive"):
         self.assertEqual(login.returncode, 255, login.stdout + login.stderr)
         self.assertEqual(login.env, {}, "a command ran")
-        self.assertIn("Permission denied (keyboard-interactive).", login.stderr)
-        self.assertFalse([line for line in login.logs if "Accepted " in line], login.logs)
+        self.assertIn("Permission denied (%s)." % methods, login.stderr)
+        self.assertFalse([line for line in login.logs if re.search(r"\]: Accepted \S+ for ", line)],
+                         login.logs)
+
+
+class Sshd(SshServer):
+    """examples/pam.d/sshd: the token, with the password as break-glass."""
 
     def test_good_token_opens_a_session_with_the_k6_environment(self):
         login = self.ssh(self.GOOD)
@@ -534,14 +717,26 @@ class Sshd(SystemTestCase):
         self.show("sshd, a good token", login.prompts, login.logs)
 
     def test_export_token_reaches_the_shell(self):
-        self.set_service(self.module_args(["export_token"]))
+        self.configure(self.settings(["export_token"]))
         login = self.ssh(self.GOOD)
         self.assert_session(login)
         self.assertEqual(login.env.get("K6_CLOUD_TOKEN"), self.GOOD)
         self.assertEqual(login.env.get("K6_CLOUD_STACK_ID"), "12345")
 
+    def test_export_leaves_the_project_to_the_script(self):
+        # What k6 reads from the environment beats the script's options:
+        # without K6_CLOUD_PROJECT_ID, options.cloud.projectID decides.
+        self.configure(self.settings(["export = stack_id,stack_url,api_url"]))
+        login = self.ssh(self.GOOD)
+        self.assert_session(login)
+        self.assertEqual(login.k6_env(), {
+            "K6_CLOUD_STACK_ID": "12345",
+            "K6_CLOUD_STACK_URL": "https://alpha.grafana.net",
+            "K6_CLOUD_HOST_V6": self.api.url,
+        })
+
     def test_bad_token_gets_no_session(self):
-        # default=die: a refused token ends the attempt; no password prompt.
+        # A refused token ends the attempt: no password prompt.
         login = self.ssh(BAD, password=WORLD.password)
         self.assert_no_session(login)
         self.assertEqual(login.prompts, [self.prompt(PROMPT)])
@@ -556,42 +751,160 @@ class Sshd(SystemTestCase):
         self.assertEqual(self.api.take_requests(), [])
         self.outcome(login.logs, "not a token", "user=%s" % USER)
 
-    def test_unknown_user_gets_no_session_and_the_same_prompt(self):
+    def test_unknown_user_meets_the_password_like_any_non_member(self):
         login = self.ssh(self.GOOD, user=NOBODY, password=WORLD.password)
         self.assert_no_session(login)
         self.assertEqual(self.api.take_requests(), [], "a token was sent for an unknown user")
-        # The same prompt as for a real account; then, as for root, the
-        # password stack (user_unknown=ignore), which fails too.
-        self.assertEqual(login.prompts, [self.prompt(PROMPT, NOBODY),
-                                         self.prompt("Password: ", NOBODY)])
-        self.outcome(login.logs, "user unknown", "user=%s" % NOBODY)
+        # Not in k6users, like an account that exists and is not a member:
+        # no token prompt, the password stack, which fails.
+        self.assertEqual(login.prompts, [self.prompt("Password: ", NOBODY)])
+        self.no_outcome(login.logs)
         self.assertTrue(any("Invalid user %s from 127.0.0.1" % NOBODY in line
                             for line in login.logs), login.logs)
 
+    def test_only_members_of_k6users_see_the_token_prompt(self):
+        WORLD.set_k6users([])
+        login = self.ssh(self.GOOD, password=WORLD.password)
+        self.assert_session(login)
+        self.assertEqual(login.prompts, [self.prompt("Password: ")])
+        self.assertEqual(login.k6_env(), {})
+        self.assertEqual(self.api.take_requests(), [])
+        self.no_outcome(login.logs)
+        # What a non-member types at the password prompt goes nowhere.
+        login = self.ssh(self.GOOD, password=self.GOOD)
+        self.assert_no_session(login)
+        self.assertEqual(self.api.take_requests(), [])
+
     def test_api_down_gets_no_session_and_a_clear_log_line(self):
-        self.set_service(self.api_down_args())
+        self.api_down()
         login = self.ssh(self.GOOD, password="not-the-password")
         self.assert_no_session(login)
         self.outcome(login.logs, "api unavailable", "user=%s" % USER, "curl error 7")
-        # The example sends an outage on to the password stack (break-glass).
-        # The user is told, in front of the password prompt that follows:
-        # sshd hands PAM's messages over with the next prompt.
+        # An outage goes on to the password stack (break-glass).  The user
+        # is told, in front of the password prompt that follows: sshd hands
+        # PAM's messages over with the next prompt.
         self.assertEqual(login.prompts, [self.prompt(PROMPT),
                                          self.prompt(UNAVAILABLE_TEXT + "\nPassword: ")])
         self.show("sshd, the API down, a wrong password", login.prompts, login.logs,
                   login.stderr)
         # The same sshd, the API back: the next login works.
-        self.set_service()
+        self.configure()
         again = self.ssh(self.GOOD)
         self.assert_session(again)
         self.assertEqual(again.env.get("K6_CLOUD_STACK_ID"), "12345")
 
     def test_api_down_break_glass_with_the_unix_password(self):
-        self.set_service(self.api_down_args())
+        self.api_down()
         login = self.ssh(self.GOOD, password=WORLD.password)
         self.assert_session(login)
         self.assertEqual(login.k6_env(), {}, "no token was validated")
         self.outcome(login.logs, "api unavailable")
+
+    # Whenever pam_k6 cannot decide, the password does, for root too.
+    # Root is in k6users here, so that the pam_k6 lines run for it as well.
+
+    def password_decides(self, label=None, reason=None, token_prompt=False):
+        WORLD.set_k6users([USER, "root"])
+        for user, password in ((USER, WORLD.password), ("root", WORLD.root_password)):
+            login = self.ssh(self.GOOD, user=user, password=password)
+            self.assert_session(login, user)
+            self.assertEqual(login.k6_env(), {})
+            self.assertEqual(self.api.take_requests(), [])
+            self.assertEqual(login.prompts,
+                             ([self.prompt(PROMPT, user)] if token_prompt else [])
+                             + [self.prompt("Password: ", user)])
+            if label is not None:
+                self.outcome(login.logs, label, "user=%s" % user, reason)
+        return login
+
+    def test_unknown_key_in_the_file_leaves_the_password(self):
+        self.configure(self.settings(["allow_root", "timout = 5"]))
+        login = self.password_decides("configuration error", "unknown option 'timout'")
+        self.show("sshd, a typo in pam_k6.conf, root's password", login.prompts, login.logs)
+
+    def test_file_writable_by_its_group_leaves_the_password(self):
+        self.configure(self.settings(["allow_root"]), mode=0o664)
+        self.password_decides("configuration error", CONF)
+
+    def test_missing_ca_file_leaves_the_password(self):
+        self.configure([line if not line.startswith("ca_file") else
+                        "ca_file = /nonexistent/pam_k6-ca.pem"
+                        for line in self.settings(["allow_root"])])
+        self.password_decides("configuration error", "option 'ca_file'")
+
+    def test_no_system_trust_store_leaves_the_password(self):
+        self.configure([line for line in self.settings(["allow_root"])
+                        if not line.startswith("ca_file")])
+        with WORLD.no_trust_store():
+            login = self.password_decides("configuration error", "trust store",
+                                          token_prompt=True)
+        self.show("sshd, no system trust store, root's password", login.prompts, login.logs)
+
+    def test_line_before_the_file_leaves_the_password(self):
+        # The pam.d file deployed before pam_k6.conf: no stack_url anywhere.
+        WORLD.write_conf(None)
+        self.password_decides("configuration error", "'stack_url'")
+
+    def test_module_not_installed_leaves_the_password(self):
+        # The pam.d file deployed before the package: libpam cannot load the
+        # module, the line returns PAM_MODULE_UNKNOWN, the password decides.
+        missing = os.path.join(WORLD.tmp, "not-installed", "pam_k6.so")
+        self.use_recipe(module=missing)
+        login = self.password_decides()
+        self.no_outcome(login.logs)
+        self.assertTrue(any("PAM unable to dlopen(%s)" % missing in line for line in login.logs),
+                        login.logs)
+
+    # pam_faillock: refused tokens close the token path, never the password.
+
+    def test_refused_tokens_close_the_token_path_not_the_password(self):
+        deny = int(faillock_options("sshd")["deny"])
+        for _ in range(deny):
+            login = self.ssh(BAD, password=WORLD.password)
+            self.assert_no_session(login)
+            self.assertEqual(login.prompts, [self.prompt(PROMPT)])
+        self.assertEqual(len(self.api.take_requests()), deny)
+        self.assertTrue(any("Consecutive login failures for user %s account temporarily locked"
+                            % USER in line for line in login.logs), login.logs)
+        # Now a good token does not get asked for: the password decides.
+        login = self.ssh(self.GOOD, password=WORLD.password)
+        self.assert_session(login)
+        self.assertEqual(login.prompts, [self.prompt("Password: ")])
+        self.assertEqual(login.k6_env(), {})
+        self.assertEqual(self.api.take_requests(), [])
+        self.no_outcome(login.logs)
+        self.show("sshd, the token path closed after %d refused tokens" % deny, login.prompts,
+                  login.logs)
+
+    def test_a_good_token_clears_the_count(self):
+        deny = int(faillock_options("sshd")["deny"])
+        for _ in range(2):
+            for _ in range(deny - 1):
+                self.assert_no_session(self.ssh(BAD))
+            login = self.ssh(self.GOOD)
+            self.assert_session(login)
+            self.assertEqual(login.k6_env().get("K6_CLOUD_STACK_ID"), "12345")
+
+    def test_root_is_never_locked_out_of_the_token_path(self):
+        self.configure(self.settings(["allow_root"]))
+        WORLD.set_k6users([USER, "root"])
+        deny = int(faillock_options("sshd")["deny"])
+        for _ in range(deny + 1):
+            login = self.ssh(BAD, user="root")
+            self.assert_no_session(login)
+            self.assertEqual(login.prompts, [self.prompt(PROMPT, "root")])
+        login = self.ssh(self.GOOD, user="root")
+        self.assert_session(login, "root")
+        self.assertEqual(login.k6_env().get("K6_CLOUD_STACK_ID"), "12345")
+
+    def test_password_method_is_not_offered(self):
+        # The drop-in's PasswordAuthentication no: a client that tries the
+        # password method gets nowhere, and nothing reaches the API.
+        login = self.ssh(WORLD.password, options=["PreferredAuthentications=password",
+                                                  "PasswordAuthentication=yes"])
+        self.assert_no_session(login)
+        self.assertEqual(login.prompts, [])
+        self.assertEqual(self.api.take_requests(), [])
 
     def test_sshd_stays_healthy_across_logins(self):
         pid = self.sshd.pid
@@ -605,24 +918,15 @@ class Sshd(SystemTestCase):
         self.assertIsNone(self.sshd.poll())
         self.assertEqual(self.sshd.pid, pid)
 
-    def test_group_restriction_from_the_example(self):
-        # The example's pam_succeed_if line: members of the group get the
-        # token prompt; others skip pam_k6 and meet the password stack.
-        self.set_service(group=USER)
-        login = self.ssh(self.GOOD)
-        self.assert_session(login)
-        self.set_service(group="root")
-        login = self.ssh(self.GOOD)
-        self.assert_no_session(login)
-        self.assertEqual(login.prompts, [self.prompt("Password: ")])
-        self.assertEqual(len(self.api.take_requests()), 1)
-
     def test_group_restriction_with_pam_access(self):
-        # The README's other way: pam_access with a file of its own.
+        # The other way to choose who is asked: pam_access with a file of
+        # its own, in place of the recipe's pam_succeed_if line.
         rules = os.path.join(WORLD.tmp, "access-k6.conf")
-        write(WORLD.path("pam-sshd"), "\n".join(
-            ["auth  [success=ignore default=1]  pam_access.so accessfile=" + rules]
-            + example_lines("sshd", self.module_args())) + "\n" + PASSWORD_STACK)
+        text, n = re.subn(r"(?m)^auth\s.*\bpam_succeed_if\.so .*$",
+                          "auth  [success=ignore default=4]  pam_access.so accessfile=" + rules,
+                          recipe("sshd"))
+        self.assertEqual(n, 1)
+        write(WORLD.path("pam-sshd"), text)
         write(rules, "+:(%s):ALL\n-:ALL:ALL\n" % USER)
         self.assert_session(self.ssh(self.GOOD))
         write(rules, "+:(root):ALL\n-:ALL:ALL\n")
@@ -631,19 +935,22 @@ class Sshd(SystemTestCase):
         self.assertEqual(login.prompts, [self.prompt("Password: ")])
         self.assertEqual(len(self.api.take_requests()), 1)
 
-    def test_module_missing_refuses_every_login(self):
-        # Why the docs say: install the module before the pam.d line names
-        # it, and remove the line before the module.  libpam fails a line
-        # whose module it cannot load, and default=die ends the stack.
-        missing = os.path.join(WORLD.tmp, "not-installed", "pam_k6.so")
-        write(WORLD.path("pam-sshd"), "\n".join(
-            line.replace(MODULE, missing) for line in example_lines("sshd", self.module_args()))
-            + "\n" + PASSWORD_STACK)
+    def test_token_only_recipe_has_no_password_path(self):
+        self.use_recipe("sshd-token-only")
+        login = self.ssh(self.GOOD)
+        self.assert_session(login)
+        self.assertEqual(login.k6_env().get("K6_CLOUD_STACK_ID"), "12345")
+        self.api_down()
         login = self.ssh(self.GOOD, password=WORLD.password)
         self.assert_no_session(login)
-        self.assertEqual(self.api.take_requests(), [])
-        self.assertTrue(any("PAM unable to dlopen(%s)" % missing in line for line in login.logs),
-                        login.logs)
+        self.assertEqual(login.prompts, [self.prompt(PROMPT)])
+        self.outcome(login.logs, "api unavailable")
+        # Outside k6users: no prompt at all.
+        WORLD.set_k6users([])
+        login = self.ssh(self.GOOD, password=WORLD.password)
+        self.assert_no_session(login)
+        self.assertEqual(login.prompts, [])
+        self.no_outcome(login.logs)
 
     def test_sshpass_answers_the_token_prompt(self):
         # Scripts that log in with a token: sshpass must be told the prompt.
@@ -657,6 +964,107 @@ class Sshd(SystemTestCase):
             timeout=3 * WAIT, start_new_session=True)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stdout.strip(), "stack=12345")
+
+
+class SecondFactor(SshServer):
+    """AuthenticationMethods publickey,keyboard-interactive: a key, then the
+    token.  With examples/pam.d/sshd-token-only nobody passes without a
+    token; with examples/pam.d/sshd the password stands in when pam_k6
+    cannot decide."""
+
+    RECIPE = "sshd-token-only"
+    SSHD_EXTRA = ("AuthenticationMethods publickey,keyboard-interactive\n"
+                  "PubkeyAuthentication yes\nAuthorizedKeysFile .ssh/authorized_keys\n"
+                  # sshd logs a partial success (the key) only at VERBOSE.
+                  "LogLevel VERBOSE\n")
+    CLIENT_EXTRA = ("PreferredAuthentications publickey,keyboard-interactive\n"
+                    "PubkeyAuthentication yes\nIdentitiesOnly yes\n")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client_key = os.path.join(cls.dir, "client_key")
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pam_k6 test client", "-f",
+            cls.client_key)
+        ssh_dir = os.path.join(WORLD.home, ".ssh")
+        os.mkdir(ssh_dir, 0o700)
+        shutil.copy(cls.client_key + ".pub", os.path.join(ssh_dir, "authorized_keys"))
+        for path in (ssh_dir, os.path.join(ssh_dir, "authorized_keys")):
+            os.chown(path, WORLD.uid, WORLD.gid)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(os.path.join(WORLD.home, ".ssh"), ignore_errors=True)
+        super().tearDownClass()
+
+    def with_key(self, token, password=""):
+        return self.ssh(token, password=password, options=["IdentityFile=" + self.client_key])
+
+    def assert_key_then_pam(self, login):
+        self.assertTrue(any(re.search(r"^sshd\[\d+\]: Partial publickey for %s from " % USER,
+                                      line) for line in login.logs), login.logs)
+
+    def test_key_and_token_log_in(self):
+        login = self.with_key(self.GOOD)
+        self.assert_session(login)
+        self.assert_key_then_pam(login)
+        self.assertEqual(login.prompts, [self.prompt(PROMPT)])
+        self.assertEqual(login.k6_env().get("K6_CLOUD_STACK_ID"), "12345")
+        self.show("sshd, a key and then a token", login.prompts, login.logs)
+
+    def test_key_and_refused_token_do_not(self):
+        login = self.with_key(BAD, password=WORLD.password)
+        self.assert_no_session(login)
+        self.assert_key_then_pam(login)
+        self.assertEqual(login.prompts, [self.prompt(PROMPT)])
+        self.outcome(login.logs, "denied", "HTTP 401")
+
+    def test_token_without_the_key_is_not_asked_for(self):
+        login = self.ssh(self.GOOD)
+        self.assert_no_session(login, methods="publickey")
+        self.assertEqual(login.prompts, [])
+        self.assertEqual(self.api.take_requests(), [])
+
+    def test_api_down_nobody_passes_without_the_password_fallback(self):
+        self.api_down()
+        login = self.with_key(self.GOOD, password=WORLD.password)
+        self.assert_no_session(login)
+        self.assertEqual(login.prompts, [self.prompt(PROMPT)])
+        self.outcome(login.logs, "api unavailable")
+
+    def test_api_down_key_and_password_pass_with_the_break_glass_recipe(self):
+        self.use_recipe("sshd")
+        self.api_down()
+        login = self.with_key(self.GOOD, password=WORLD.password)
+        self.assert_session(login)
+        self.assert_key_then_pam(login)
+        self.assertEqual(login.k6_env(), {})
+        self.outcome(login.logs, "api unavailable")
+
+    def test_key_and_token_with_the_break_glass_recipe(self):
+        self.use_recipe("sshd")
+        login = self.with_key(self.GOOD)
+        self.assert_session(login)
+        self.assertEqual(login.k6_env().get("K6_CLOUD_PROJECT_ID"), "67890")
+
+
+class PasswordAuthenticationYes(SshServer):
+    """Why the drop-in's PasswordAuthentication no is a security control: an
+    sshd that says yes (first, so it wins) answers pam_k6's prompt with the
+    password the client sent."""
+
+    SSHD_FIRST = "PasswordAuthentication yes\n"
+    CLIENT_EXTRA = ("PreferredAuthentications password\nPasswordAuthentication yes\n"
+                    "PubkeyAuthentication no\n")
+
+    def test_the_unix_password_reaches_the_api(self):
+        login = self.ssh(WORLD.password)
+        self.assert_no_session(login, methods="password,keyboard-interactive")
+        # ssh asked for a password, not for a token; sshd gave it to pam_k6.
+        self.assertEqual(login.prompts, ["%s@127.0.0.1's password: " % USER])
+        (req,) = self.api.take_requests()
+        self.assertEqual(dict(req["headers"])["Authorization"], "Bearer " + WORLD.password)
+        self.outcome(login.logs, "denied", "HTTP 401")
 
 
 class Sudo(SystemTestCase):
@@ -685,6 +1093,12 @@ class Sudo(SystemTestCase):
         self.assert_no_secret_in_log(logs)
         return proc, logs
 
+    def verdicts(self, logs):
+        """The verdict of each pam_k6 outcome line.  After a failed try sudo
+        asks again (passwd_tries), and meets the end of its input."""
+        return [m.group(1) for m in (re.search(r"pam_k6\(sudo:auth\): auth ([a-z ]+): ", line)
+                                     for line in logs) if m]
+
     def env_of(self, stdout):
         return dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
 
@@ -697,28 +1111,57 @@ class Sudo(SystemTestCase):
         self.outcome(logs, "success", "user=%s" % USER, "stack_id=12345")
         self.show("sudo, a good token", [proc.stderr], logs)
 
-    def test_bad_token_does_not_run_the_command(self):
-        # sufficient: a refused token goes on to the password, which the
-        # user does not give here (sudo -S meets the end of its input).
+    def test_bad_token_ends_the_attempt(self):
+        # A refused token ends this attempt: sudo asks for a token again,
+        # never for the password.
         proc, logs = self.sudo("sudo -S /usr/bin/id -u; echo status=$?", BAD + "\n")
         self.assertEqual(proc.stdout, "status=1\n")
-        # sudo shows its own prompt for pam_unix's "Password: ".
-        self.assertTrue(proc.stderr.startswith(PROMPT + "[sudo] password for %s: " % USER),
+        self.assertTrue(proc.stderr.startswith(PROMPT + "Sorry, try again.\n" + PROMPT),
                         proc.stderr)
+        self.assertNotIn("[sudo] password for", proc.stderr)
         self.assertEqual(len(self.api.take_requests()), 1)
-        self.outcome(logs, "denied", "user=%s" % USER, "HTTP 401")
+        self.assertEqual(self.verdicts(logs), ["denied", "conversation failed"])
+        self.outcome(self.outcome_lines(logs)[:1], "denied", "user=%s" % USER, "HTTP 401")
         self.show("sudo, a refused token", client=proc.stderr, logs=logs)
 
-    def test_bad_token_then_the_unix_password(self):
-        proc, _ = self.sudo("sudo -S /usr/bin/id -u", "%s\n%s\n" % (BAD, WORLD.password))
-        self.assertEqual(proc.returncode, 0, proc.stderr)
+    def test_api_down_then_the_unix_password(self):
+        self.api_down()
+        proc, logs = self.sudo("sudo -S /usr/bin/id -u",
+                               "%s\n%s\n" % (self.GOOD, WORLD.password))
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
         self.assertEqual(proc.stdout, "0\n")
+        self.assertEqual(proc.stderr, PROMPT + "[sudo] password for %s: " % USER)
 
     def test_empty_answer_does_not_run_the_command(self):
         proc, logs = self.sudo("sudo -S /usr/bin/id -u; echo status=$?", "\n")
         self.assertEqual(proc.stdout, "status=1\n")
         self.assertEqual(self.api.take_requests(), [])
-        self.outcome(logs, "not a token", "user=%s" % USER)
+        self.assertEqual(self.verdicts(logs), ["not a token", "conversation failed"])
+        self.outcome(self.outcome_lines(logs)[:1], "not a token", "user=%s" % USER)
+
+    def test_configuration_error_leaves_the_password(self):
+        self.configure(self.settings(["timout = 5"]))
+        proc, logs = self.sudo("sudo -S /usr/bin/id -u", WORLD.password + "\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
+        self.assertEqual(proc.stderr, "[sudo] password for %s: " % USER)
+        self.outcome(logs, "configuration error", "unknown option 'timout'")
+
+    def test_module_not_installed_leaves_the_password(self):
+        self.use_recipe(module=os.path.join(WORLD.tmp, "not-installed", "pam_k6.so"))
+        proc, logs = self.sudo("sudo -S /usr/bin/id -u", WORLD.password + "\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
+        self.assertEqual(proc.stderr, "[sudo] password for %s: " % USER)
+
+    def test_refused_tokens_close_the_token_path_not_the_password(self):
+        deny = int(faillock_options("sudo")["deny"])
+        for _ in range(deny):
+            proc, _ = self.sudo("sudo -S /usr/bin/id -u; echo status=$?", BAD + "\n")
+            self.assertEqual(proc.stdout, "status=1\n")
+        self.assertEqual(len(self.api.take_requests()), deny)
+        proc, logs = self.sudo("sudo -S /usr/bin/id -u", WORLD.password + "\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
+        self.assertEqual(proc.stderr, "[sudo] password for %s: " % USER)
+        self.assertEqual(self.api.take_requests(), [])
 
     def test_pam_environment_reaches_the_command_under_env_reset(self):
         # env_reset drops the caller's K6_* variables; sudo then adds the PAM
@@ -738,7 +1181,7 @@ class Sudo(SystemTestCase):
         self.assertEqual(env.get("USER"), "root")
 
     def test_export_token_reaches_the_command(self):
-        self.set_service(self.module_args(["export_token"]))
+        self.configure(self.settings(["export_token"]))
         proc, _ = self.sudo("sudo -S /usr/bin/env", self.GOOD + "\n")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(self.env_of(proc.stdout).get("K6_CLOUD_TOKEN"), self.GOOD)
@@ -757,7 +1200,7 @@ class Sudo(SystemTestCase):
         self.assertEqual(len(self.api.take_requests()), 1)
 
     def test_api_down_does_not_run_the_command(self):
-        self.set_service(self.api_down_args())
+        self.api_down()
         proc, logs = self.sudo("sudo -S /usr/bin/id -u; echo status=$?", self.GOOD + "\n")
         self.assertEqual(proc.stdout, "status=1\n")
         self.outcome(logs, "api unavailable", "curl error 7")
@@ -771,9 +1214,9 @@ class Sudo(SystemTestCase):
         # starve it, so a cached answer never stands in for the API here.
         api = StandIn(self.cert, self.key).start()
         api.add_account(self.GOOD, self.STACK, 12345, 67890)
-        args = self.module_args(["offline_ttl=3600", "cache_dir=" + WORLD.path("cache")])
-        args[1] = "api_url=" + api.url
-        self.set_service(args)
+        extra = ["offline_ttl = 3600", "cache_dir = " + WORLD.path("cache")]
+        self.configure([line if not line.startswith("api_url") else "api_url = " + api.url
+                        for line in self.settings(extra)])
         try:
             proc, _ = self.sudo("sudo -S /usr/bin/id -u", self.GOOD + "\n")
             self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -788,35 +1231,78 @@ class Sudo(SystemTestCase):
         self.show("sudo, the API down, the token cached", client=proc.stderr, logs=logs)
 
 
+class SshdConfig(unittest.TestCase):
+    """What sshd makes of the drop-in beside others, as sshd -T prints it."""
+
+    def effective(self, drop_ins):
+        """sshd -T for a main file like Debian's: the drop-in folder first,
+        then the main file's own lines."""
+        folder = tempfile.mkdtemp(dir=WORLD.tmp)
+        os.mkdir(os.path.join(folder, "sshd_config.d"))
+        for name, text in drop_ins.items():
+            write(os.path.join(folder, "sshd_config.d", name), text)
+        host_key = os.path.join(folder, "host_key")
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key)
+        main = os.path.join(folder, "sshd_config")
+        write(main, DEBIAN_SSHD_CONFIG % {"folder": folder, "host_key": host_key})
+        proc = subprocess.run([shutil.which("sshd", path=SBIN_PATH), "-T", "-f", main],
+                              capture_output=True, text=True, env={"PATH": SBIN_PATH},
+                              timeout=WAIT)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+
+    def test_drop_in_wins_over_cloud_init(self):
+        with open(DROP_IN) as f:
+            ours = f.read()
+        seen = self.effective({os.path.basename(DROP_IN): ours,
+                               "50-cloud-init.conf": "PasswordAuthentication yes\n"})
+        self.assertEqual(seen["usepam"], "yes")
+        self.assertEqual(seen["kbdinteractiveauthentication"], "yes")
+        self.assertEqual(seen["passwordauthentication"], "no")
+        # The same lines under a name that sorts after cloud-init's lose.
+        seen = self.effective({"k6.conf": ours,
+                               "50-cloud-init.conf": "PasswordAuthentication yes\n"})
+        self.assertEqual(seen["passwordauthentication"], "yes")
+
+
 SSHD_CONFIG = """\
-# Only what the test needs; nothing from /etc/ssh is read.
+# Only what the test needs; nothing from /etc/ssh is read.  The shipped
+# drop-in comes first, as it does on a host, where its name sorts first.
+%(first)sInclude %(drop_in)s
 ListenAddress 127.0.0.1:%(port)d
 HostKey %(host_key)s
 PidFile %(pid_file)s
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-HostbasedAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
+%(extra)sHostbasedAuthentication no
+PermitRootLogin yes
 UseDNS no
 LoginGraceTime 30
 PrintMotd no
 Subsystem sftp internal-sftp
 """
 
+# The lines of Debian 12's /etc/ssh/sshd_config that are not comments, its
+# folder of drop-ins in a place of the test's own.
+DEBIAN_SSHD_CONFIG = """\
+Include %(folder)s/sshd_config.d/*.conf
+HostKey %(host_key)s
+KbdInteractiveAuthentication no
+UsePAM yes
+X11Forwarding yes
+PrintMotd no
+AcceptEnv LANG LC_*
+Subsystem sftp /usr/lib/openssh/sftp-server
+"""
+
 SSH_CONFIG = """\
 Host *
+  %(extra)s
   UserKnownHostsFile %(known_hosts)s
   GlobalKnownHostsFile /dev/null
   StrictHostKeyChecking yes
   CheckHostIP no
   UpdateHostKeys no
-  PreferredAuthentications keyboard-interactive
   KbdInteractiveAuthentication yes
   PasswordAuthentication no
-  PubkeyAuthentication no
   NumberOfPasswordPrompts 1
   ConnectTimeout 5
 """

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Build the Debian package from the release tarball, check it with lintian,
 # install it with dpkg -i, log in through the installed module with
-# pamtester, check its pam-auth-update profile, and purge it again.
+# pamtester, check its pam-auth-update profile, and purge it again (with a
+# pam.d file still naming the module, which the removal must warn about).
 #
 # For a throwaway machine (CI), as root, with the packaging tools installed
 # (tools/install-deps.sh --packaging).  The package must not be installed
@@ -80,10 +81,12 @@ for page in man8/pam_k6.8.gz man5/pam_k6.conf.5.gz; do
 	[ -f "/usr/share/man/$page" ] || fail "no man page $page"
 done
 for doc in README.md.gz examples/README.md examples/pam.d/sshd examples/pam.d/sudo \
+	examples/pam.d/sshd-token-only examples/sshd_config.d/00-pam_k6.conf \
 	examples/selinux/pam_k6.te examples/pam_k6.conf examples/pam_k6.users; do
 	[ -f "/usr/share/doc/$package/$doc" ] || fail "/usr/share/doc/$package/$doc is missing"
 done
 [ -f /usr/share/pam-configs/k6 ] || fail "no pam-auth-update profile"
+dpkg-deb -f "$deb" Depends | grep -q 'ca-certificates' || fail "the package does not depend on ca-certificates"
 ! dpkg -L "$package" | grep -q '^/etc/' || fail "the package installs into /etc"
 ! grep -q pam_k6 /etc/pam.d/common-auth || fail "installing the package enabled pam_k6"
 
@@ -113,14 +116,35 @@ if [ -z "$k6" ] || [ -z "$unix" ] || [ "$k6" -ge "$unix" ]; then
 fi
 grep -q '^auth.*authinfo_unavail=ignore.*pam_k6\.so *$' "$work/common-auth.enabled" ||
 	fail "the k6 profile's line is not as shipped"
+gate=$(grep -n 'pam_succeed_if\.so quiet user ingroup k6users' "$work/common-auth.enabled" | head -n 1 | cut -d: -f1)
+if [ -z "$gate" ] || [ "$gate" -ge "$k6" ]; then
+	fail "the k6 profile does not ask only members of k6users"
+fi
 ! grep -q pam_k6 /etc/pam.d/common-auth || fail "the machine's common-auth was changed"
 
 say "that common-auth, through pamtester: as shipped, then with stack_url"
 K6_TEST_COMMON_AUTH=$work/common-auth.enabled run_installed_test installed Profile
 
-say "dpkg --purge $package"
-dpkg --purge "$package"
+say "dpkg --purge $package, a pam.d file still naming pam_k6, in a private mount namespace"
+# A copy of /etc/pam.d with one more file that names the module, mounted
+# over the machine's own: the removal must say so, and still go through.
+mkdir "$work/pam.d-named"
+cp -a /etc/pam.d/. "$work/pam.d-named/"
+printf 'auth  required  pam_k6.so\n' >"$work/pam.d-named/k6-left-behind"
+# The inner script takes the folder and the package as $1 and $2.
+# shellcheck disable=SC2016
+unshare --mount --propagation private sh -eu -c '
+	mount --bind "$1" /etc/pam.d
+	dpkg --purge "$2"
+' sh "$work/pam.d-named" "$package" >"$work/purge.log" 2>&1 ||
+	{ cat "$work/purge.log"; fail "the purge failed"; }
 installed=
+cat "$work/purge.log"
+grep -q '^WARNING: .*still name pam_k6\.so' "$work/purge.log" ||
+	fail "removing the package did not warn about a pam.d file that names pam_k6"
+grep -q '^WARNING: *[/]etc/pam\.d/k6-left-behind$' "$work/purge.log" ||
+	fail "the warning does not name the file"
+! grep -q pam_k6 /etc/pam.d/* || fail "the machine's /etc/pam.d was changed"
 [ ! -e "$unix_dir/pam_k6.so" ] || fail "the module is still there after purge"
 [ ! -e /usr/share/pam-configs/k6 ] || fail "the profile is still there after purge"
 

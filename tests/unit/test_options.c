@@ -57,6 +57,7 @@ static void test_defaults(void **state)
 	assert_null(o.conf);
 	assert_null(o.users);
 	assert_int_equal(o.stack_id, 0);
+	assert_int_equal(o.exports, K6_EXPORT_ALL);
 	assert_false(o.try_first_pass || o.use_first_pass || o.allow_root || o.export_token ||
 		     o.nodelay || o.debug || o.reuse_connection);
 	k6_options_free(&o);
@@ -340,6 +341,7 @@ static void test_options_as_shown(void **state)
 				  "proxy=http://ops:***@proxy.example:3128 timeout=2.5 "
 				  "connect_timeout=0.25 ip_resolve=any prompt=\"k6 API token: \" "
 				  "cache_ttl=60 offline_ttl=0 cache_dir=/var/cache/pam_k6 "
+				  "export=stack_id,project_id,stack_url,api_url "
 				  "try_first_pass=no use_first_pass=no allow_root=no "
 				  "export_token=yes nodelay=no debug=no reuse_connection=no");
 	assert_null(strstr(line, "s3cret"));
@@ -354,6 +356,62 @@ static void test_options_as_shown(void **state)
 	k6_options_line(&o, line, sizeof(line));
 	assert_non_null(strstr(line, " ca_file=/etc/ssl/k6.pem ca_path=none "));
 	k6_options_free(&o);
+}
+
+/* export=: which variables a login exports, as set and as shown. */
+static void test_exports(void **state)
+{
+	static const struct {
+		const char *arg;
+		unsigned want; /* ~0u: refused */
+		const char *shown;
+	} cases[] = {
+		{ "export=stack_id", K6_EXPORT_STACK_ID, "stack_id" },
+		{ "export=api_url,stack_id", K6_EXPORT_API_URL | K6_EXPORT_STACK_ID,
+		  "stack_id,api_url" },
+		{ "export=stack_id,project_id,stack_url,api_url", K6_EXPORT_ALL,
+		  "stack_id,project_id,stack_url,api_url" },
+		{ "export=stack_url,project_id", K6_EXPORT_STACK_URL | K6_EXPORT_PROJECT_ID,
+		  "project_id,stack_url" },
+		{ "export=none", 0, "none" },
+		{ "export=", ~0u, NULL },
+		{ "export", ~0u, NULL },
+		{ "export=none,stack_id", ~0u, NULL },
+		{ "export=stack_id,stack_id", ~0u, NULL },
+		{ "export=stack_id,", ~0u, NULL },
+		{ "export=,stack_id", ~0u, NULL },
+		{ "export=stack_id,,api_url", ~0u, NULL },
+		{ "export=STACK_ID", ~0u, NULL },
+		{ "export=stack", ~0u, NULL },
+		{ "export=stack_ids", ~0u, NULL },
+		{ "export=token", ~0u, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "stack_url=alpha", cases[i].arg };
+		struct k6_options o;
+		char err[256] = "";
+		enum k6_status st = parse(&o, argv, 2, err, sizeof(err));
+
+		if (cases[i].want == ~0u) {
+			if (st != K6_CONFIG || strstr(err, "option 'export'") == NULL)
+				fail_msg("%s: status %d, \"%s\"", cases[i].arg, st, err);
+		} else {
+			char line[2048];
+			char want[128];
+
+			if (st != K6_OK || o.exports != cases[i].want)
+				fail_msg("%s: status %d, exports %#x, \"%s\"", cases[i].arg, st,
+					 o.exports, err);
+			k6_options_line(&o, line, sizeof(line));
+			snprintf(want, sizeof(want), " export=%s ", cases[i].shown);
+			if (strstr(line, want) == NULL)
+				fail_msg("%s: shown as %s", cases[i].arg, line);
+		}
+		k6_options_free(&o);
+	}
 }
 
 static void test_seconds(void **state)
@@ -481,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_later_source_overrides),
 		cmocka_unit_test(test_users_file),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_exports),
 		cmocka_unit_test(test_seconds),
 		cmocka_unit_test(test_flags_say_yes_or_no),
 		cmocka_unit_test(test_options_as_shown),
