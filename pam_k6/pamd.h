@@ -22,7 +22,7 @@ struct k6_pamd_line {
 	char *file;    /* the file that holds it */
 	unsigned line; /* where it starts */
 	char *type;    /* auth, account, session, password ("-" dropped) */
-	bool quiet;    /* "-type": a module that cannot be loaded is skipped */
+	bool quiet;    /* "-type": libpam does not log a module it cannot load */
 	char *control; /* "required", "[success=done ...]" */
 	char *module;  /* as written */
 	char *text;    /* the whole line, as libpam reads it (comments cut) */
