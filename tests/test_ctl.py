@@ -207,6 +207,24 @@ class Check(Ctl):
                       conf + ":4: option 'debug'", "option 'ip_resolve'"):
             self.assertTrue(any(named in p for p in problems), (named, problems))
 
+    def test_the_shipped_sample_names_known_keys(self):
+        # Every commented-out setting of examples/pam_k6.conf, turned on alone
+        # beside a stack, is a key the module knows with a value it takes
+        # (a path may name what this machine lacks, nothing more).
+        self.need_root()
+        with open(os.path.join(k6test.SRCDIR, "examples", "pam_k6.conf")) as f:
+            settings = re.findall(r"^#([a-z_]+)(?: = (.*))?$", f.read(), re.M)
+        self.assertGreater(len(settings), 15)
+        for key, value in settings:
+            with self.subTest(key=key):
+                line = "%s = %s" % (key, value) if value else key
+                stack = "" if key in ("stack_url", "users") else "stack_url = alpha\n"
+                conf = self.write("sample/pam_k6.conf", stack + line + "\n")
+                run = self.run_ctl("check", "--", "conf=" + conf)
+                self.assertNotIn("unknown option", run.stderr)
+                if run.returncode != 0:
+                    self.assertRegex(run.stderr, r"No such file|cannot open", run.stderr)
+
     def test_no_system_trust_store(self):
         # In a mount namespace of its own, an empty /etc/ssl/certs: neither
         # libcurl's default bundle nor its folder is there.

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The man page renders without warnings, every option the module knows is
-# documented in the man page and in the README's option table, and the
-# recipes the documents show are the shipped ones.
+# The man pages render without warnings, every option the module knows is
+# documented in pam_k6(8) and pam_k6.conf(5) (and not tabled again in the
+# README), and the recipes the documents show are the shipped ones.
 set -u
 srcdir=${K6_TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 man=$srcdir/man/pam_k6.8
@@ -44,11 +44,13 @@ for key in $keys; do
 		echo "pam_k6.conf(5): key $key is not listed"
 		status=1
 	}
-	grep -q "^| \`$key[=\`]" "$readme" || grep -q "^| .*\`$key\`" "$readme" || {
-		echo "README: option $key is missing from the option table"
-		status=1
-	}
 done
+# The option and return-code tables live in the man pages only: the README
+# leads with the operator's tasks and points there.
+grep -q '^| option | default | meaning |' "$readme" && {
+	echo "README: an option table; the options are the man pages' to list"
+	status=1
+}
 echo "checked: $(echo $keys | wc -w) options"
 
 # The recipes' block, as README.md and examples/README.md show it, is the
