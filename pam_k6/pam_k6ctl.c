@@ -736,6 +736,8 @@ int main(int argc, char **argv)
 {
 	const char *cmd;
 
+	/* Lines in the order they were written, when both outputs share a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
 		return usage_error("%s", "a command is needed");
 	cmd = argv[1];
