@@ -18,9 +18,11 @@ from k6test import INSTALLED_MODULE, MODULE, NET_PART, SKIP  # noqa: E402
 
 WANTED = {"pam_sm_authenticate", "pam_sm_setcred"}
 # What loading pam_k6.so may bring into a process: libc and libpam (which
-# every PAM application has already), and Nettle for the cache's HMAC.
+# every PAM application has already), Nettle for the cache's HMAC, and
+# libcrypt for the tokens file's hashes (libc's companion, which pam_unix,
+# sshd and sudo's stacks load anyway).
 MODULE_NEEDS = {"libc.so.6", "libpam.so.0", "libdl.so.2", "ld-linux-x86-64.so.2",
-                "libnettle.so.8"}
+                "libnettle.so.8", "libcrypt.so.1"}
 HEAVY = re.compile(r"libcurl|libjson-c|libcrypto|libssl|libgnutls|libnghttp2")
 
 OBJECTS = {

@@ -23,6 +23,6 @@ apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
-	libpam0g-dev libcurl4-openssl-dev libjson-c-dev nettle-dev \
+	libpam0g-dev libcurl4-openssl-dev libjson-c-dev nettle-dev libcrypt-dev \
 	libcmocka-dev libpam-wrapper libnss-wrapper pamtester \
 	python3 openssl ca-certificates groff-base valgrind $extra
