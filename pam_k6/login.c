@@ -18,11 +18,12 @@
 #include "token.h"
 
 void k6_login_init(struct k6_login *l, const struct k6_options *o, const struct k6_users *users,
-		   k6_log_fn log, void *log_ctx)
+		   const struct k6_tokens *tokens, k6_log_fn log, void *log_ctx)
 {
 	memset(l, 0, sizeof(*l));
 	l->opts = o;
 	l->users = users;
+	l->tokens = tokens;
 	l->log = log;
 	l->log_ctx = log_ctx;
 }
@@ -30,7 +31,9 @@ void k6_login_init(struct k6_login *l, const struct k6_options *o, const struct 
 void k6_login_free(struct k6_login *l)
 {
 	free(l->target.stack_url);
+	free(l->target.account);
 	l->target.stack_url = NULL;
+	l->target.account = NULL;
 }
 
 static void say(struct k6_login *l, const char *why)
@@ -111,6 +114,22 @@ static enum k6_status by_users_file(struct k6_login *l, const struct passwd *pw)
 	return l->target.stack_url != NULL ? K6_OK : K6_NOMEM;
 }
 
+/*
+ * With a tokens file, the account's own name (as for the users file) must
+ * have lines in it; they are matched once the token is in.
+ */
+static enum k6_status by_tokens_file(struct k6_login *l, const struct passwd *pw)
+{
+	if (l->opts->tokens == NULL)
+		return K6_OK;
+	if (k6_tokens_count(l->tokens, pw->pw_name) == 0) {
+		say(l, "no line of the tokens file names this account");
+		return K6_USER_UNKNOWN;
+	}
+	l->target.account = strdup(pw->pw_name);
+	return l->target.account != NULL ? K6_OK : K6_NOMEM;
+}
+
 enum k6_status k6_login_account(struct k6_login *l, const char *user)
 {
 	const struct k6_options *o = l->opts;
@@ -132,6 +151,8 @@ enum k6_status k6_login_account(struct k6_login *l, const char *user)
 		st = K6_USER_UNKNOWN;
 		say(l, "uid 0 may use a token only with allow_root");
 	}
+	if (st == K6_OK)
+		st = by_tokens_file(l, &pwbuf);
 	free(buf);
 	return st;
 }
@@ -277,6 +298,38 @@ done:
 	return l->outcome.status;
 }
 
+/*
+ * The token must be one enrolled for the account: a token that is not
+ * never leaves the host, and no cached answer stands in for the match.
+ */
+static enum k6_status enrolled(struct k6_login *l, const char *token)
+{
+	char why[K6_REASON_MAX] = "";
+	enum k6_status st;
+
+	if (l->opts->tokens == NULL)
+		return K6_OK;
+	if (l->target.account == NULL) {
+		say(l, "no account was looked up for the tokens file");
+		return K6_SYSTEM;
+	}
+	st = k6_tokens_match(l->tokens, l->target.account, token, &l->enrolled, why, sizeof(why));
+	if (st == K6_DENIED) {
+		size_t n = k6_tokens_count(l->tokens, l->target.account);
+
+		snprintf(why, sizeof(why),
+			 "the token matches none of the %zu line%s of the tokens file for this "
+			 "account",
+			 n, n == 1 ? "" : "s");
+	}
+	if (st != K6_OK)
+		say(l, why);
+	else if (l->opts->debug)
+		k6_logf(l->log, l->log_ctx, LOG_DEBUG, "tokens file line %u matches",
+			l->enrolled->line);
+	return st;
+}
+
 enum k6_status k6_login_token(struct k6_login *l, const char *token)
 {
 	enum k6_token_verdict tv = k6_token_screen(token);
@@ -286,6 +339,9 @@ enum k6_status k6_login_token(struct k6_login *l, const char *token)
 		say(l, k6_token_verdict_str(tv));
 		return K6_BAD_INPUT;
 	}
+	st = enrolled(l, token);
+	if (st != K6_OK)
+		return st;
 	st = validate(l, token);
 	if (l->served == K6_SERVED_OFFLINE)
 		snprintf(l->reason, sizeof(l->reason),
@@ -375,11 +431,17 @@ void k6_login_describe(const struct k6_login *l, enum k6_status st, const char *
 		       const char *reason, char *line, size_t len)
 {
 	bool has_reason = reason != NULL && reason[0] != '\0';
-	char ids[96] = "";
+	char ids[128] = "";
 	char time[32] = "";
 	char cache[48] = "";
 
-	if (st == K6_OK)
+	/* Which enrolled token it was, as sshd names the key that logged in. */
+	if (st == K6_OK && l->enrolled != NULL)
+		snprintf(ids, sizeof(ids),
+			 " stack_id=%" PRId64 " project_id=%" PRId64 " tokens_line=%u",
+			 l->outcome.result.stack_id, l->outcome.result.default_project_id,
+			 l->enrolled->line);
+	else if (st == K6_OK)
 		snprintf(ids, sizeof(ids), " stack_id=%" PRId64 " project_id=%" PRId64,
 			 l->outcome.result.stack_id, l->outcome.result.default_project_id);
 	if (l->outcome.seconds > 0)

@@ -117,6 +117,11 @@ static enum k6_status set_users(struct k6_options *o, const char *value, char *w
 	return set_path(&o->users, value, why, whylen);
 }
 
+static enum k6_status set_tokens(struct k6_options *o, const char *value, char *why, size_t whylen)
+{
+	return set_path(&o->tokens, value, why, whylen);
+}
+
 static enum k6_status set_stack_id(struct k6_options *o, const char *value, char *why,
 				   size_t whylen)
 {
@@ -322,6 +327,7 @@ static enum k6_status set_exports(struct k6_options *o, const char *value, char 
 static const struct key keys[] = {
 	KEY(conf, SHOW_TEXT),
 	KEY(users, SHOW_TEXT),
+	KEY(tokens, SHOW_TEXT),
 	KEY(stack_url, SHOW_TEXT),
 	KEY(stack_id, SHOW_ID),
 	KEY(api_url, SHOW_TEXT),
@@ -420,6 +426,7 @@ void k6_options_free(struct k6_options *o)
 {
 	free(o->conf);
 	free(o->users);
+	free(o->tokens);
 	free(o->stack_url);
 	free(o->api_url);
 	free(o->ca_file);

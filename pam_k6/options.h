@@ -44,11 +44,12 @@ enum k6_export {
 	(K6_EXPORT_STACK_ID | K6_EXPORT_PROJECT_ID | K6_EXPORT_STACK_URL | K6_EXPORT_API_URL)
 
 /* How many keys the option table has. */
-#define K6_OPTION_KEYS 24
+#define K6_OPTION_KEYS 25
 
 struct k6_options {
 	char *conf;       /* the configuration file named by conf= */
 	char *users;      /* users file: who may log in, on which stack */
+	char *tokens;     /* tokens file: which tokens may log in as whom; NULL: any */
 	int64_t stack_id; /* 0, or the stack_id the API must answer */
 	char *stack_url;  /* normalised */
 	char *api_url;    /* normalised */

@@ -27,6 +27,7 @@
 #include "options.h"
 #include "pam_code.h"
 #include "secret.h"
+#include "tokens.h"
 #include "users.h"
 
 /* Where pam_sm_setcred finds what pam_sm_authenticate exported. */
@@ -208,6 +209,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 {
 	struct k6_options opts;
 	struct k6_users users = { NULL, 0 };
+	struct k6_tokens tokens = { NULL, 0 };
 	struct k6_login login;
 	char who[420];
 	char line[LINE_MAX_LEN];
@@ -228,13 +230,15 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	}
 	read_who(pamh, user, who, sizeof(who));
 	env_forget(pamh);
-	k6_login_init(&login, &opts, &users, log_line, pamh);
+	k6_login_init(&login, &opts, &users, &tokens, log_line, pamh);
 
 	st = k6_options_init(&opts);
 	if (st == K6_OK)
 		st = k6_config_load(&opts, argc, argv, 0, reason, sizeof(reason));
 	if (st == K6_OK && opts.users != NULL)
 		st = k6_users_load(opts.users, 0, &users, reason, sizeof(reason));
+	if (st == K6_OK && opts.tokens != NULL)
+		st = k6_tokens_load(opts.tokens, 0, &tokens, reason, sizeof(reason));
 	if (st != K6_OK)
 		goto out;
 	reason[0] = '\0';
@@ -275,6 +279,7 @@ out:
 		pam_error(pamh, "The k6 API could not be reached; please try again later.");
 	k6_free_secret(token);
 	k6_login_free(&login);
+	k6_tokens_free(&tokens);
 	k6_users_free(&users);
 	k6_options_free(&opts);
 	return rc;

@@ -35,6 +35,7 @@
 #include "pamd.h"
 #include "secret.h"
 #include "token.h"
+#include "tokens.h"
 #include "trust.h"
 #include "users.h"
 
@@ -142,30 +143,56 @@ static void print_option(void *ctx, const char *key, const char *value, enum k6_
 	printf("  %-17s %-40s %s\n", key, value, from);
 }
 
-/* Read the options as the module would; every problem printed.  Returns K6_OK or not. */
+/*
+ * Read the options as the module would, and the users and tokens files
+ * they name; every problem printed.  Returns K6_OK or not.
+ */
 static enum k6_status read_options(struct k6_options *o, struct k6_users *users,
-				   const struct args *a, int *problems)
+				   struct k6_tokens *tokens, const struct args *a, int *problems)
 {
 	enum k6_status st = k6_options_init(o);
+	char err[600];
 
 	users->rules = NULL;
 	users->n = 0;
+	tokens->lines = NULL;
+	tokens->n = 0;
 	if (st != K6_OK)
 		return st;
 	st = k6_config_read(o, a->argc, a->argv, 0, print_problem, problems);
 	if (st == K6_OK && o->users != NULL) {
-		char err[600];
-
 		st = k6_users_load(o->users, 0, users, err, sizeof(err));
+		if (st == K6_CONFIG)
+			print_problem(problems, err);
+	}
+	if (st == K6_OK && o->tokens != NULL) {
+		st = k6_tokens_load(o->tokens, 0, tokens, err, sizeof(err));
 		if (st == K6_CONFIG)
 			print_problem(problems, err);
 	}
 	return st;
 }
 
+/* What the tokens file's parser cannot see: a hash no token can match. */
+static void check_tokens(const struct k6_options *o, const struct k6_tokens *t, int *problems)
+{
+	char why[160];
+	char problem[600];
+	size_t i;
+
+	printf("  %-17s %s: %zu line%s for %zu account%s\n", "tokens file", o->tokens, t->n,
+	       t->n == 1 ? "" : "s", k6_tokens_accounts(t), k6_tokens_accounts(t) == 1 ? "" : "s");
+	for (i = 0; i < t->n; i++) {
+		if (k6_token_hash_complete(t->lines[i].hash, why, sizeof(why)))
+			continue;
+		snprintf(problem, sizeof(problem), "%s:%u: %s", o->tokens, t->lines[i].line, why);
+		print_problem(problems, problem);
+	}
+}
+
 /* What would make every login fail, or degrade it, beyond the options themselves. */
 static void check_environment(const struct k6_options *o, const struct k6_users *users,
-			      int *problems)
+			      const struct k6_tokens *tokens, int *problems)
 {
 	char what[600];
 	struct k6_cache cache;
@@ -179,6 +206,8 @@ static void check_environment(const struct k6_options *o, const struct k6_users 
 	if (o->users != NULL)
 		printf("  %-17s %s: %zu line%s\n", "users file", o->users, users->n,
 		       users->n == 1 ? "" : "s");
+	if (o->tokens != NULL)
+		check_tokens(o, tokens, problems);
 	if (o->cache_ttl == 0 && o->offline_ttl == 0) {
 		printf("  %-17s off\n", "cache");
 		return;
@@ -199,9 +228,10 @@ static int check_one(const struct args *a)
 {
 	struct k6_options o;
 	struct k6_users users;
+	struct k6_tokens tokens;
 	struct table t = { &o };
 	int problems = 0;
-	enum k6_status st = read_options(&o, &users, a, &problems);
+	enum k6_status st = read_options(&o, &users, &tokens, a, &problems);
 
 	if (st == K6_NOMEM) {
 		fprintf(stderr, "pam_k6ctl: out of memory\n");
@@ -210,8 +240,9 @@ static int check_one(const struct args *a)
 	if (st == K6_OK) {
 		printf("  %-17s %-40s %s\n", "option", "value", "from");
 		k6_options_each(&o, print_option, &t);
-		check_environment(&o, &users, &problems);
+		check_environment(&o, &users, &tokens, &problems);
 	}
+	k6_tokens_free(&tokens);
 	k6_users_free(&users);
 	k6_options_free(&o);
 	if (problems > 0 || st != K6_OK) {
@@ -393,6 +424,21 @@ static void print_exports(const struct k6_login *l, const char *token)
 	k6_env_clear(&env);
 }
 
+/* Whether the token is one the tokens file holds for the account, and which. */
+static void print_enrolled(const struct k6_login *l)
+{
+	const struct k6_token_line *e = l->enrolled;
+	char comment[300];
+
+	if (e == NULL) {
+		printf("  %-12s no: %s\n", "enrolled", l->reason);
+		return;
+	}
+	k6_escape_str(comment, sizeof(comment), e->comment, false);
+	printf("  %-12s %s line %u%s%s%s\n", "enrolled", l->opts->tokens, e->line,
+	       comment[0] != '\0' ? " (" : "", comment, comment[0] != '\0' ? ")" : "");
+}
+
 /* Run the login and print its steps; the PAM code the module would return. */
 static int run_test(struct k6_login *l, const char *user, enum k6_status user_st, const char *token)
 {
@@ -414,7 +460,9 @@ static int run_test(struct k6_login *l, const char *user, enum k6_status user_st
 		st = k6_login_token(l, token);
 		printf("  %-12s %s\n", "screening",
 		       st == K6_BAD_INPUT ? l->reason : "looks like a token");
-		if (st != K6_BAD_INPUT)
+		if (st != K6_BAD_INPUT && l->opts->tokens != NULL)
+			print_enrolled(l);
+		if (st != K6_BAD_INPUT && (l->opts->tokens == NULL || l->enrolled != NULL))
 			print_answer(l, st);
 	} else {
 		printf("  %-12s %s: %s\n", "account", shown, l->reason);
@@ -434,23 +482,25 @@ static int test_one(const char *user, const struct args *a, enum k6_cache_use ca
 {
 	struct k6_options o;
 	struct k6_users users;
+	struct k6_tokens tokens;
 	struct k6_login l;
 	int problems = 0;
 	char *token = NULL;
 	enum k6_status user_st;
 	int code;
-	enum k6_status st = read_options(&o, &users, a, &problems);
+	enum k6_status st = read_options(&o, &users, &tokens, a, &problems);
 
 	if (st != K6_OK) {
 		printf("  %-12s %s\n", "result",
 		       st == K6_NOMEM ? "PAM_BUF_ERR (out of memory)" :
 					"PAM_SERVICE_ERR (configuration error)");
+		k6_tokens_free(&tokens);
 		k6_users_free(&users);
 		k6_options_free(&o);
 		return st == K6_NOMEM ? EXIT_OTHER : EXIT_CONFIG;
 	}
 	openlog("pam_k6ctl", LOG_PID, LOG_AUTHPRIV);
-	k6_login_init(&l, &o, &users, test_log, &o);
+	k6_login_init(&l, &o, &users, &tokens, test_log, &o);
 	l.cache_use = cache_use;
 	/* As the module: decide about the account, then ask, then say. */
 	user_st = k6_login_account(&l, user);
@@ -463,6 +513,7 @@ static int test_one(const char *user, const struct args *a, enum k6_cache_use ca
 	}
 	k6_free_secret(token);
 	k6_login_free(&l);
+	k6_tokens_free(&tokens);
 	k6_users_free(&users);
 	k6_options_free(&o);
 	closelog();

@@ -119,7 +119,7 @@ static void test_comments_and_quotes(void **state)
 	assert_string_equal(o.proxy, "http://ops:pa#ss@proxy.example:3128");
 	assert_false(o.export_token);
 	assert_true(o.debug);
-	assert_int_equal(o.origin_line[2], 1); /* stack_url, from the file's line 1 */
+	assert_int_equal(o.origin_line[3], 1); /* stack_url, from the file's line 1 */
 	k6_options_free(&o);
 
 	/* A '#' inside a word is part of the value, here a bad one. */

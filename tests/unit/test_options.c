@@ -335,7 +335,8 @@ static void test_options_as_shown(void **state)
 	(void)state;
 	assert_int_equal(parse(&o, argv, 6, err, sizeof(err)), K6_OK);
 	k6_options_line(&o, line, sizeof(line));
-	assert_string_equal(line, "conf=none users=none stack_url=https://alpha.grafana.net "
+	assert_string_equal(line, "conf=none users=none tokens=none "
+				  "stack_url=https://alpha.grafana.net "
 				  "stack_id=none api_url=https://api.k6.io ca_file=(system) "
 				  "ca_path=(system) pinned_pubkey=none "
 				  "proxy=http://ops:***@proxy.example:3128 timeout=2.5 "

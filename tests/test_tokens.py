@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Enrolled tokens end to end: the tokens file ties tokens to accounts.
+
+alice, bob and carol are one team on one stack: the stand-in accepts each
+one's token for it, so without a tokens file any of them logs in as any
+other.  With tokens=, an account logs in only with a token of its own lines
+that the API accepts now; a token that matches none is refused before
+anything leaves the host, cached answer or not.  Lines are made as a fleet
+would make them (openssl passwd -6, another sha512crypt than the module's).
+pam_k6ctl check and test read the file as the module does.
+"""
+
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import k6test
+from k6test import (PAM_AUTH_ERR, PAM_SERVICE_ERR, PAM_SUCCESS, PAM_USER_UNKNOWN, PamTestCase,
+                    token_pieces)
+from stand_in import StandIn
+
+BOB = "k6bobtoken0123456789abcdef012345"
+CAROL = "k6caroltoken123456789abcdef01234"
+SPARE = "k6sparetoken123456789abcdef01234"
+BAD = "k6bad00000000000000000000000000"
+DATE = r"\d{4}-\d\d-\d\d"
+
+
+def openssl_line(user, token, comment=""):
+    """A line as configuration management makes it: openssl's sha512crypt."""
+    salt = "rounds=1000$" + secrets.token_hex(8)
+    digest = subprocess.run(["openssl", "passwd", "-6", "-salt", salt, "-stdin"],
+                            input=token, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    return " ".join(f for f in (user, digest, comment) if f)
+
+
+class TokensCase(PamTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for token in (BOB, CAROL, SPARE):
+            cls.api.add_account(token, cls.STACK, 12345, 67890)
+        cls.secrets |= {BOB, CAROL, SPARE, BAD}
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("the tokens file must be owned by root: run as root")
+        self.dir = os.path.join(self.tmp, "tokens-" + self._testMethodName)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        os.chmod(self.dir, 0o755)
+        self.path = os.path.join(self.dir, "pam_k6.tokens")
+
+    def write_tokens(self, *lines, mode=0o644, path=None):
+        path = path or self.path
+        if os.path.lexists(path):
+            os.unlink(path)
+        with open(path, "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+        os.chmod(path, mode)
+        return path
+
+    def args(self, *extra, path=None):
+        return self.base_args() + ["tokens=" + (path or self.path)] + list(extra)
+
+    def login(self, user, token, *extra, **kw):
+        return self.authenticate([token], args=self.args(*extra), user=user, **kw)
+
+    def hashes_of_file(self):
+        """Every hash in the file, for the check that none reaches a log."""
+        with open(self.path) as f:
+            return [line.split()[1] for line in f if line.strip() and not line.startswith("#")]
+
+    def assert_no_hash_in(self, text):
+        for digest in self.hashes_of_file():
+            # The method and cost are no secret; salt and digest are.
+            for piece in token_pieces(digest.split("$", 3)[3]):
+                self.assertNotIn(piece, text, "a piece of a hash reached the output")
+
+
+class Logins(TokensCase):
+    def team(self):
+        self.write_tokens("# alpha team", openssl_line("alice", self.GOOD, "laptop"),
+                          openssl_line("bob", BOB), openssl_line("alice", SPARE, "spare"))
+
+    def test_enrolled_token_logs_in(self):
+        self.team()
+        r = self.login("alice", self.GOOD)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "12345")
+        self.assert_outcome(r, "success", "user=alice", "stack_id=12345", "tokens_line=2")
+        self.assertEqual(len(self.api.take_requests()), 1)
+        # Each of the account's lines: the second names its own line.
+        r = self.login("alice", SPARE)
+        self.assert_outcome(r, "success", "tokens_line=4")
+        self.assert_no_hash_in(r.log_text())
+
+    def test_another_valid_token_for_the_stack_is_refused_without_a_request(self):
+        self.team()
+        # Without a tokens file, carol's token logs in as alice: the API says
+        # it is good for the stack.
+        r = self.authenticate([CAROL], user="alice")
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        self.api.take_requests()
+        r = self.login("alice", CAROL)
+        self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr[-2000:])
+        self.assertEqual(self.api.take_requests(), [], "a token not enrolled left the host")
+        self.assertEqual(r.k6_env(), {})
+        self.assert_outcome(r, "denied", "user=alice",
+                            "the token matches none of the 2 lines of the tokens file for "
+                            "this account")
+        self.assertEqual(r.prompts, [("echo_off", "k6 API token: ")])
+
+    def test_another_account_s_enrolled_token_is_refused(self):
+        self.team()
+        for user, token in (("alice", BOB), ("bob", self.GOOD), ("bob", SPARE)):
+            with self.subTest(user=user):
+                r = self.login(user, token)
+                self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr[-2000:])
+                self.assert_outcome(r, "denied", "user=%s" % user, "matches none")
+        self.assertEqual(self.api.take_requests(), [])
+        self.assertEqual(self.login("bob", BOB).auth, PAM_SUCCESS)
+
+    def test_account_without_lines_is_unknown_after_the_prompt(self):
+        self.team()
+        r = self.login("carol", CAROL)
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN)
+        self.assertEqual(r.prompts, [("echo_off", "k6 API token: ")])
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "user unknown", "no line of the tokens file names this account")
+
+    def test_the_account_s_own_name_decides(self):
+        # Where the name service ignores case, ALICE is alice: alice's lines.
+        module = os.environ.get("K6_TEST_NSS_NOCASE",
+                                os.path.join(k6test.SRCDIR, "tests", ".libs",
+                                             "libnss_nocase.so"))
+        if not os.path.exists(module):
+            self.skipTest("tests/libnss_nocase.so not built; run through make check")
+        env = {"NSS_WRAPPER_MODULE_SO_PATH": module, "NSS_WRAPPER_MODULE_FN_PREFIX": "nocase",
+               "K6_TEST_NOCASE_PASSWD": os.path.join(self.tmp, "passwd")}
+        self.write_tokens(openssl_line("alice", self.GOOD), openssl_line("ALICE", BOB))
+        r = self.login("ALICE", BOB, env=env)
+        self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr[-2000:])
+        r = self.login("ALICE", self.GOOD, env=env)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+
+    def test_revoked_at_the_api_but_enrolled_is_refused(self):
+        token = "k6revokedtoken3456789abcdef01234"
+        self.secrets.add(token)
+        self.api.add_account(token, self.STACK, 12345, 67890)
+        self.write_tokens(openssl_line("alice", token))
+        self.assertEqual(self.login("alice", token).auth, PAM_SUCCESS)
+        del self.api.accounts[token]
+        self.api.take_requests()
+        r = self.login("alice", token)
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assertEqual(len(self.api.take_requests()), 1)
+        self.assert_outcome(r, "denied", "HTTP 401")
+
+    def test_stack_rules_still_hold(self):
+        # An enrolled token for another stack is the API's to refuse.
+        self.write_tokens(openssl_line("alice", self.OTHER_STACK))
+        r = self.login("alice", self.OTHER_STACK)
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assert_outcome(r, "denied", "HTTP 403")
+        # root still needs allow_root, whatever the file says.
+        self.write_tokens(openssl_line("root", self.GOOD))
+        r = self.login("root", self.GOOD)
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN)
+        self.assert_outcome(r, "user unknown", "allow_root")
+        self.assertEqual(self.login("root", self.GOOD, "allow_root").auth, PAM_SUCCESS)
+
+    def test_other_methods_from_the_fleet_are_taken(self):
+        # yescrypt, made by this host's libcrypt (mkpasswd's method): taken.
+        import ctypes
+        crypt = ctypes.CDLL("libcrypt.so.1")
+        crypt.crypt_gensalt.restype = ctypes.c_char_p
+        crypt.crypt.restype = ctypes.c_char_p
+        setting = crypt.crypt_gensalt(b"$y$", 1, None, 0)
+        digest = crypt.crypt(self.GOOD.encode(), setting).decode()
+        self.assertTrue(digest.startswith("$y$"), digest)
+        self.write_tokens("alice %s yescrypt" % digest)
+        self.assertEqual(self.login("alice", self.GOOD).auth, PAM_SUCCESS)
+        self.assertEqual(self.login("alice", BOB).auth, PAM_AUTH_ERR)
+
+    def test_from_the_configuration_file(self):
+        self.team()
+        conf = os.path.join(self.dir, "pam_k6.conf")
+        with open(conf, "w") as f:
+            f.write("stack_url = alpha\ntokens = %s\n" % self.path)
+        args = ["conf=" + conf] + [a for a in self.base_args() if not a.startswith("stack_url")]
+        r = self.authenticate([BOB], args=args, user="alice")
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        r = self.authenticate([self.GOOD], args=args + ["debug"], user="alice")
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        (options,) = [t for _, t in r.logs if t.startswith("options: ")]
+        self.assertIn(" tokens=%s " % self.path, options)
+        self.assertIn("tokens file line 2 matches", r.log_text())
+
+    def test_with_a_users_file(self):
+        # The users file says where, the tokens file who: both must agree.
+        users = os.path.join(self.dir, "pam_k6.users")
+        with open(users, "w") as f:
+            f.write("alice alpha\nbob beta\n")
+        self.write_tokens(openssl_line("alice", self.GOOD), openssl_line("bob", self.GOOD))
+        args = [a for a in self.args("users=" + users) if not a.startswith("stack_url")]
+        self.assertEqual(self.authenticate([self.GOOD], args=args).auth, PAM_SUCCESS)
+        r = self.authenticate([self.GOOD], args=args, user="bob")
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assert_outcome(r, "denied", "stack=https://beta.grafana.net", "HTTP 403")
+
+    def test_the_module_never_writes_the_file(self):
+        self.team()
+        before = os.stat(self.path)
+        with open(self.path) as f:
+            text = f.read()
+        for user, token in (("alice", self.GOOD), ("alice", CAROL), ("carol", CAROL)):
+            self.login(user, token)
+        after = os.stat(self.path)
+        with open(self.path) as f:
+            self.assertEqual(f.read(), text)
+        self.assertEqual((before.st_ino, before.st_mtime_ns), (after.st_ino, after.st_mtime_ns))
+        self.assertEqual(sorted(os.listdir(self.dir)), ["pam_k6.tokens"])
+
+
+class Cache(TokensCase):
+    def test_a_cached_answer_still_checks_the_match(self):
+        cache = os.path.join(self.dir, "cache")
+        extra = ("cache_ttl=600", "cache_dir=" + cache)
+        self.write_tokens(openssl_line("alice", self.GOOD), openssl_line("alice", SPARE))
+        self.assertEqual(self.login("alice", self.GOOD, *extra).auth, PAM_SUCCESS)
+        self.assert_outcome(self.login("alice", self.GOOD, *extra), "success", "cache=hit")
+        self.assertEqual(len(self.api.take_requests()), 1)
+        # The token's line is gone: its cached answer is worth nothing here.
+        self.write_tokens(openssl_line("alice", SPARE))
+        r = self.login("alice", self.GOOD, *extra)
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assert_outcome(r, "denied", "matches none of the 1 line")
+        self.assertNotIn("cache=", r.outcome_lines()[0])
+        self.assertEqual(self.api.take_requests(), [])
+        # The record was still there, and answers again once the line is back.
+        self.write_tokens(openssl_line("alice", self.GOOD))
+        self.assert_outcome(self.login("alice", self.GOOD, *extra), "success", "cache=hit")
+
+    def test_the_offline_window_still_checks_the_match(self):
+        # An API of its own, to stop once the records are made.
+        api = StandIn(self.cert, self.key).start()
+        for token in (self.GOOD, BOB):
+            api.add_account(token, self.STACK, 12345, 67890)
+        args = [a for a in self.args("offline_ttl=3600", "cache_dir=" + os.path.join(
+            self.dir, "cache")) if not a.startswith("api_url")] + ["api_url=" + api.url]
+        self.write_tokens(openssl_line("alice", self.GOOD), openssl_line("bob", BOB))
+        try:
+            for user, token in (("alice", self.GOOD), ("bob", BOB)):
+                self.assertEqual(self.authenticate([token], args=args, user=user).auth,
+                                 PAM_SUCCESS)
+        finally:
+            api.stop()
+        r = self.authenticate([self.GOOD], args=args, user="alice")
+        self.assert_outcome(r, "success", "cache=offline")
+        # bob's token has an offline record, but it is not on alice's lines.
+        r = self.authenticate([BOB], args=args, user="alice")
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assert_outcome(r, "denied", "matches none")
+
+
+class FileRules(TokensCase):
+    def refused(self, named, path=None):
+        r = self.authenticate([self.GOOD], args=self.args(path=path))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR, r.stderr[-2000:])
+        self.assertEqual(r.prompts, [])
+        self.assertEqual(self.api.take_requests(), [])
+        self.assert_outcome(r, "configuration error", named)
+
+    def test_writable_by_group_or_others(self):
+        for mode in (0o664, 0o646, 0o666):
+            with self.subTest(mode=oct(mode)):
+                self.write_tokens(openssl_line("alice", self.GOOD), mode=mode)
+                self.refused("pam_k6.tokens is writable by group or others")
+
+    def test_another_owner(self):
+        self.write_tokens(openssl_line("alice", self.GOOD))
+        os.chown(self.path, 1000, 0)
+        self.refused("pam_k6.tokens is not owned by root")
+
+    def test_a_folder_others_may_write(self):
+        self.write_tokens(openssl_line("alice", self.GOOD))
+        os.chmod(self.dir, 0o1777)
+        try:
+            self.refused("its folder is writable by group or others")
+        finally:
+            os.chmod(self.dir, 0o755)
+
+    def test_a_symbolic_link(self):
+        real = self.write_tokens(openssl_line("alice", self.GOOD),
+                                 path=os.path.join(self.dir, "real"))
+        os.symlink(real, self.path)
+        self.refused("pam_k6.tokens: is a symbolic link")
+
+    def test_missing(self):
+        self.refused("pam_k6.tokens: No such file or directory")
+
+    def test_too_large(self):
+        line = openssl_line("alice", self.GOOD)
+        self.write_tokens(*(["# " + "x" * 1000] * 66 + [line]))
+        self.refused("pam_k6.tokens is larger than 64 KiB")
+
+    def test_a_bad_line_names_file_and_line(self):
+        self.write_tokens("# ok", openssl_line("alice", self.GOOD), "bob $1$pamk6$lFCXh0sbEa5lL")
+        self.refused("pam_k6.tokens:3: the hash is of a method too weak")
+
+    def test_a_seventeenth_line(self):
+        self.write_tokens(*[openssl_line("alice", "k6many%026d" % i) for i in range(17)])
+        self.refused("pam_k6.tokens:17: alice has more than 16 lines")
+
+    def test_root_only_readable_is_fine(self):
+        self.write_tokens(openssl_line("alice", self.GOOD), mode=0o600)
+        self.assertEqual(self.login("alice", self.GOOD).auth, PAM_SUCCESS)
+
+
+class Memory(TokensCase):
+    def test_no_freed_block_holds_the_token(self):
+        # The hash check makes working copies of the token (crypt's scratch).
+        from test_memory import Watched
+        watched = Watched.watched_login
+        self.write_tokens(openssl_line("alice", self.GOOD))
+        for token in (self.GOOD, BOB):
+            with self.subTest(token=token[:6]):
+                r = watched(self, token, args=self.args())
+                self.assertEqual(r.auth, PAM_SUCCESS if token == self.GOOD else PAM_AUTH_ERR)
+                Watched.assert_wiped(self, r)
+
+
+class Ctl(TokensCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not os.path.exists(k6test.CTL):
+            raise unittest.SkipTest("pam_k6ctl not built; run through make check")
+
+    def ctl(self, *argv, stdin="", **kw):
+        return self.run_ctl(*argv, stdin=stdin, **kw)
+
+    def module_args(self, *extra):
+        return ["stack_url=alpha", "api_url=" + self.api.url, "ca_file=" + self.ca, "nodelay",
+                "timeout=5", "connect_timeout=2"] + list(extra)
+
+    def enroll(self, user, token, *opts, args=None):
+        argv = ["enroll", user, "--tokens", self.path] + list(opts) + ["--"]
+        return self.ctl(*(argv + (args or self.module_args())), stdin=token + "\n")
+
+    def file_text(self):
+        with open(self.path) as f:
+            return f.read()
+
+    def as_alice(self):
+        """Run as alice (uid 1000 in the tests' passwd), not as root: the
+        tests' passwd and group, copied where she can read them."""
+        if shutil.which("setpriv") is None:
+            self.skipTest("setpriv(1) is missing")
+        public = tempfile.mkdtemp(prefix="pam_k6-test-nss.")
+        self.addCleanup(shutil.rmtree, public, True)
+        os.chmod(public, 0o755)
+        for name in ("passwd", "group"):
+            shutil.copy(os.path.join(self.tmp, name), os.path.join(public, name))
+            os.chmod(os.path.join(public, name), 0o644)
+        self.nss = {"NSS_WRAPPER_PASSWD": os.path.join(public, "passwd"),
+                    "NSS_WRAPPER_GROUP": os.path.join(public, "group")}
+        return ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"]
+
+
+class CheckAndTest(Ctl):
+    def test_check_validates_the_file(self):
+        good = openssl_line("alice", self.GOOD)
+        self.write_tokens(good, openssl_line("bob", BOB))
+        run = self.ctl("check", "--", *self.module_args("tokens=" + self.path))
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("tokens file       %s: 2 lines for 2 accounts" % self.path, run.stdout)
+        # A hash cut short parses, but no token can ever match it.
+        self.write_tokens(good, good[:-20])
+        run = self.ctl("check", "--", *self.module_args("tokens=" + self.path))
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("%s:2: the hash is cut short or a salt alone" % self.path, run.stderr)
+        self.write_tokens(good, "bob")
+        run = self.ctl("check", "--", *self.module_args("tokens=" + self.path))
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("%s:2: want USER HASH [COMMENT]" % self.path, run.stderr)
+
+    def test_test_says_whether_the_token_matches(self):
+        self.write_tokens(openssl_line("alice", self.GOOD, "laptop"), openssl_line("bob", BOB))
+        args = self.module_args("tokens=" + self.path)
+        r = self.authenticate([self.GOOD], args=self.args())
+        run = self.assert_ctl_agrees(r, self.GOOD, args)
+        self.assertEqual(run.rows("enrolled"), ["%s line 1 (laptop)" % self.path])
+        self.assertRegex(run.rows("answer")[0], r"^the API: HTTP 200")
+        self.api.take_requests()
+        r = self.authenticate([BOB], args=self.args())
+        run = self.assert_ctl_agrees(r, BOB, args)
+        self.assertEqual(run.rows("enrolled"), [
+            "no: the token matches none of the 1 line of the tokens file for this account"])
+        self.assertEqual(run.rows("answer"), [])
+        self.assertEqual(self.api.take_requests(), [])
+        r = self.authenticate([CAROL], args=self.args(), user="carol")
+        run = self.assert_ctl_agrees(r, CAROL, args, user="carol")
+        self.assertIn("no line of the tokens file names this account", run.rows("account")[0])
+
+
+if __name__ == "__main__":
+    k6test.main()
