@@ -2,8 +2,10 @@
 /*
  * pam_k6ctl: what an operator asks of pam_k6 from a shell.  Is this host's
  * configuration right (check), would this token log in here (test), what
- * is in the validation cache (cache).  Every answer comes from the library
- * the module runs; this file only reads the command line and prints.
+ * is in the validation cache (cache); the tokens file's commands (hash,
+ * enroll, revoke, tokens) are ctl_tokens.c's.  Every answer comes from the
+ * library the module runs; this file only reads the command line and
+ * prints.
  */
 #include "config.h"
 
@@ -26,6 +28,7 @@
 
 #include "cache.h"
 #include "conf_file.h"
+#include "ctl.h"
 #include "k6_client.h"
 #include "k6_env.h"
 #include "log_escape.h"
@@ -39,44 +42,45 @@
 #include "trust.h"
 #include "users.h"
 
-#define PAMD_DIR "/etc/pam.d"
-#define MODULE_FILE "pam_k6.so"
-
-/* Exit codes, as pam_k6ctl(8) lists them. */
-enum {
-	EXIT_ACCEPTED = 0,    /* test: PAM_SUCCESS; check, cache: all is well */
-	EXIT_REFUSED = 1,     /* test: PAM_AUTH_ERR, PAM_USER_UNKNOWN */
-	EXIT_CONFIG = 2,      /* a configuration or usage error; PAM_SERVICE_ERR */
-	EXIT_UNAVAILABLE = 3, /* test: PAM_AUTHINFO_UNAVAIL */
-	EXIT_OTHER = 4,       /* test: any other PAM code */
-};
-
 static const char usage_text[] =
 	"usage: pam_k6ctl check [--service NAME] [--pam-dir DIR] [-- ARG...]\n"
 	"       pam_k6ctl test USER [--service NAME] [--pam-dir DIR]\n"
 	"                           [--no-cache | --update-cache] [-- ARG...]\n"
 	"       pam_k6ctl cache [--cache-dir DIR] list\n"
 	"       pam_k6ctl cache [--cache-dir DIR] purge [--expired]\n"
+	"       pam_k6ctl hash [USER] [--comment TEXT]\n"
+	"                      [--check] [--service NAME] [--pam-dir DIR] [-- ARG...]\n"
+	"       pam_k6ctl enroll USER [--tokens FILE] [--comment TEXT]\n"
+	"                             [--service NAME] [--pam-dir DIR] [-- ARG...]\n"
+	"       pam_k6ctl revoke USER --all | --comment TEXT | --line N\n"
+	"                             [--tokens FILE] [--service NAME] [--pam-dir DIR]\n"
+	"                             [-- ARG...]\n"
+	"       pam_k6ctl tokens [--tokens FILE] [--service NAME] [--pam-dir DIR]\n"
+	"                        [-- ARG...]\n"
 	"       pam_k6ctl --version | --help\n"
 	"\n"
-	"  check  read the configuration as the module would for these module\n"
-	"         arguments (or those of each pam_k6 line of /etc/pam.d/NAME) and\n"
-	"         print every option in effect with where it came from\n"
-	"  test   read a token (without echo from a terminal, else one line of\n"
-	"         standard input) and run what the module runs for USER\n"
-	"  cache  list the validation cache's records, or remove them\n"
+	"  check   read the configuration as the module would for these module\n"
+	"          arguments (or those of each pam_k6 line of /etc/pam.d/NAME) and\n"
+	"          print every option in effect with where it came from\n"
+	"  test    read a token (without echo from a terminal, else one line of\n"
+	"          standard input) and run what the module runs for USER\n"
+	"  cache   list the validation cache's records, or remove them\n"
+	"  hash    read a token and print the tokens file line for it, to send to\n"
+	"          the operator (with --check, ask the k6 API first)\n"
+	"  enroll  read a token, check it with the k6 API for USER, add its line\n"
+	"          to the tokens file\n"
+	"  revoke  remove USER's lines from the tokens file\n"
+	"  tokens  list the tokens file: users, comments, dates; never a hash\n"
 	"\n"
 	"exit: 0 accepted, 1 refused, 2 configuration or usage error,\n"
 	"      3 the k6 API could not be reached, 4 any other failure\n";
 
-static void usage(FILE *to)
+void usage(FILE *to)
 {
 	fputs(usage_text, to);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
+int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -89,20 +93,13 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_CONFIG;
 }
 
-/* Problems go to standard error, one line each. */
-static void print_problem(void *ctx, const char *problem)
+void print_problem(void *ctx, const char *problem)
 {
 	int *count = ctx;
 
 	fprintf(stderr, "pam_k6ctl: error: %s\n", problem);
 	(*count)++;
 }
-
-/* The module arguments: after "--", or those of a pam.d line. */
-struct args {
-	int argc;
-	const char **argv;
-};
 
 static void print_args(const char *label, const struct args *a)
 {
@@ -143,20 +140,18 @@ static void print_option(void *ctx, const char *key, const char *value, enum k6_
 	printf("  %-17s %-40s %s\n", key, value, from);
 }
 
-/*
- * Read the options as the module would, and the users and tokens files
- * they name; every problem printed.  Returns K6_OK or not.
- */
-static enum k6_status read_options(struct k6_options *o, struct k6_users *users,
-				   struct k6_tokens *tokens, const struct args *a, int *problems)
+enum k6_status read_options(struct k6_options *o, struct k6_users *users, struct k6_tokens *tokens,
+			    const struct args *a, int *problems)
 {
 	enum k6_status st = k6_options_init(o);
 	char err[600];
 
 	users->rules = NULL;
 	users->n = 0;
-	tokens->lines = NULL;
-	tokens->n = 0;
+	if (tokens != NULL) {
+		tokens->lines = NULL;
+		tokens->n = 0;
+	}
 	if (st != K6_OK)
 		return st;
 	st = k6_config_read(o, a->argc, a->argv, 0, print_problem, problems);
@@ -165,7 +160,7 @@ static enum k6_status read_options(struct k6_options *o, struct k6_users *users,
 		if (st == K6_CONFIG)
 			print_problem(problems, err);
 	}
-	if (st == K6_OK && o->tokens != NULL) {
+	if (st == K6_OK && o->tokens != NULL && tokens != NULL) {
 		st = k6_tokens_load(o->tokens, 0, tokens, err, sizeof(err));
 		if (st == K6_CONFIG)
 			print_problem(problems, err);
@@ -253,16 +248,16 @@ static int check_one(const struct args *a)
 	return EXIT_ACCEPTED;
 }
 
-/* The pam_k6 lines of a service; an empty set is a problem of its own. */
-static int service_lines(const char *dir, const char *service, struct k6_pamd *lines)
+int service_lines(const char *dir, const char *service, struct k6_pamd *lines, FILE *out)
 {
 	int problems = 0;
 	enum k6_status st =
 		k6_pamd_find(dir, service, MODULE_FILE, lines, print_problem, &problems);
 
-	printf("%s/%s, as pam_k6ctl reads it (not libpam: includes and substacks are followed "
-	       "within %s)\n",
-	       dir, service, dir);
+	fprintf(out,
+		"%s/%s, as pam_k6ctl reads it (not libpam: includes and substacks are followed "
+		"within %s)\n",
+		dir, service, dir);
 	if (st == K6_NOMEM) {
 		fprintf(stderr, "pam_k6ctl: out of memory\n");
 		return EXIT_OTHER;
@@ -278,7 +273,7 @@ static int service_lines(const char *dir, const char *service, struct k6_pamd *l
 static int check_service(const char *dir, const char *service)
 {
 	struct k6_pamd lines;
-	int worst = service_lines(dir, service, &lines);
+	int worst = service_lines(dir, service, &lines, stdout);
 	size_t i;
 
 	for (i = 0; i < lines.n; i++) {
@@ -305,12 +300,7 @@ static int check_service(const char *dir, const char *service)
 
 /* --- test ------------------------------------------------------------------ */
 
-/*
- * One line of standard input, or without echo from a terminal: at most one
- * byte more than the longest token, so that a longer answer is still
- * screened as too long.  NULL at end of input.
- */
-static char *read_token(const char *prompt)
+char *read_token(const char *prompt)
 {
 	size_t cap = K6_TOKEN_MAX + 2;
 	char *buf = malloc(cap + 1);
@@ -355,18 +345,17 @@ static char *read_token(const char *prompt)
 	return buf;
 }
 
-/* Library lines: to standard error, and to syslog marked as a test. */
-static void test_log(void *ctx, int priority, const char *line)
+void command_log(void *ctx, int priority, const char *line)
 {
-	const struct k6_options *o = ctx;
+	const struct log_to *to = ctx;
 
-	if (priority == LOG_DEBUG && !o->debug)
+	if (priority == LOG_DEBUG && !to->o->debug)
 		return;
 	fprintf(stderr, "pam_k6ctl: %s\n", line);
-	syslog(priority, "test: %s", line);
+	syslog(priority, "%s: %s", to->command, line);
 }
 
-static int exit_for(int pam_code)
+int exit_for(int pam_code)
 {
 	switch (pam_code) {
 	case PAM_SUCCESS:
@@ -484,6 +473,7 @@ static int test_one(const char *user, const struct args *a, enum k6_cache_use ca
 	struct k6_users users;
 	struct k6_tokens tokens;
 	struct k6_login l;
+	struct log_to to = { &o, "test" };
 	int problems = 0;
 	char *token = NULL;
 	enum k6_status user_st;
@@ -500,7 +490,7 @@ static int test_one(const char *user, const struct args *a, enum k6_cache_use ca
 		return st == K6_NOMEM ? EXIT_OTHER : EXIT_CONFIG;
 	}
 	openlog("pam_k6ctl", LOG_PID, LOG_AUTHPRIV);
-	k6_login_init(&l, &o, &users, &tokens, test_log, &o);
+	k6_login_init(&l, &o, &users, &tokens, command_log, &to);
 	l.cache_use = cache_use;
 	/* As the module: decide about the account, then ask, then say. */
 	user_st = k6_login_account(&l, user);
@@ -727,7 +717,7 @@ static int cmd_test(int argc, char **argv)
 		print_args("module arguments:", &c.args);
 		return test_one(user, &c.args, c.cache_use);
 	}
-	rc = service_lines(c.pam_dir, c.service, &lines);
+	rc = service_lines(c.pam_dir, c.service, &lines, stdout);
 	if (rc == EXIT_ACCEPTED) {
 		const struct k6_pamd_line *l = &lines.lines[0];
 		struct args a = { l->argc, (const char **)l->argv };
@@ -804,5 +794,13 @@ int main(int argc, char **argv)
 		return cmd_test(argc - 1, argv + 1);
 	if (strcmp(cmd, "cache") == 0)
 		return cmd_cache(argc - 1, argv + 1);
+	if (strcmp(cmd, "hash") == 0)
+		return cmd_hash(argc - 1, argv + 1);
+	if (strcmp(cmd, "enroll") == 0)
+		return cmd_enroll(argc - 1, argv + 1);
+	if (strcmp(cmd, "revoke") == 0)
+		return cmd_revoke(argc - 1, argv + 1);
+	if (strcmp(cmd, "tokens") == 0)
+		return cmd_tokens(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

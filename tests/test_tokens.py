@@ -7,15 +7,19 @@ one's token for it, so without a tokens file any of them logs in as any
 other.  With tokens=, an account logs in only with a token of its own lines
 that the API accepts now; a token that matches none is refused before
 anything leaves the host, cached answer or not.  Lines are made as a fleet
-would make them (openssl passwd -6, another sha512crypt than the module's).
-pam_k6ctl check and test read the file as the module does.
+would make them (openssl passwd -6, another sha512crypt than the module's)
+and with pam_k6ctl hash and enroll, which are run through the real binary.
 """
 
+import fcntl
 import os
+import re
 import secrets
 import shutil
+import stat
 import subprocess
 import tempfile
+import time
 import unittest
 
 import k6test
@@ -373,6 +377,315 @@ class Ctl(TokensCase):
         self.nss = {"NSS_WRAPPER_PASSWD": os.path.join(public, "passwd"),
                     "NSS_WRAPPER_GROUP": os.path.join(public, "group")}
         return ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"]
+
+
+class Commands(Ctl):
+    def test_help_lists_the_commands(self):
+        run = self.ctl("--help")
+        for text in ("pam_k6ctl hash [USER]", "pam_k6ctl enroll USER", "pam_k6ctl revoke USER",
+                     "pam_k6ctl tokens", "never a hash"):
+            self.assertIn(text, run.stdout)
+
+    def test_usage_errors(self):
+        for argv in (["enroll"], ["enroll", "--tokens", self.path], ["enroll", "al:ce"],
+                     ["enroll", "alice", "--tokens", "relative"], ["hash", "--line", "3"],
+                     ["hash", "alice", "--comment", "two\nlines"], ["tokens", "--all"],
+                     ["tokens", "--check"], ["revoke", "alice", "--line", "0"]):
+            with self.subTest(argv=argv):
+                run = self.ctl(*argv, stdin=self.GOOD + "\n")
+                self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+                self.assertEqual(run.stdout, "")
+                self.assertTrue(run.stderr.startswith("pam_k6ctl: "), run.stderr)
+        self.assertEqual(self.api.take_requests(), [])
+
+
+class Hash(Ctl):
+    def test_hash_output_enrolls_when_pasted_in(self):
+        run = self.ctl("hash", "alice", "--comment", "alice's laptop", stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertRegex(run.stdout, r"^alice \$6\$rounds=1000\$[./0-9A-Za-z]{16}\$"
+                                     r"[./0-9A-Za-z]{86} alice's laptop, enrolled %s\n$" % DATE)
+        self.write_tokens(run.stdout.strip())
+        r = self.login("alice", self.GOOD)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        self.assertEqual(self.login("alice", BOB).auth, PAM_AUTH_ERR)
+        # A salt of its own each time: the same token never gives the same line.
+        again = self.ctl("hash", "alice", stdin=self.GOOD + "\n")
+        self.assertNotEqual(again.stdout.split()[1], run.stdout.split()[1])
+        self.assertRegex(again.stdout, r"^alice \S+ enrolled %s\n$" % DATE)
+
+    def test_hash_needs_no_root_and_names_the_caller(self):
+        prefix = self.as_alice()
+        run = self.ctl("hash", stdin=self.GOOD + "\n", prefix=prefix, env=self.nss)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertTrue(run.stdout.startswith("alice $6$"), run.stdout)
+
+    def test_hash_check_asks_the_api_first(self):
+        run = self.ctl("hash", "alice", "--", *self.module_args(), stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertRegex(run.stdout, r"^alice \$6\$\S+ enrolled %s\n$" % DATE)
+        self.assertIn("the k6 API accepts the token for alice on https://alpha.grafana.net",
+                      run.stderr)
+        self.assertEqual(len(self.api.take_requests()), 1)
+        # A typo, a token of another stack: no line to send.
+        for token, why in ((BAD, "HTTP 401"), (self.OTHER_STACK, "HTTP 403")):
+            with self.subTest(why=why):
+                run = self.ctl("hash", "alice", "--", *self.module_args(), stdin=token + "\n")
+                self.assertEqual(run.returncode, 1, run.stderr)
+                self.assertEqual(run.stdout, "")
+                self.assertIn("refused: PAM_AUTH_ERR (denied)", run.stderr)
+                self.assertIn(why, run.stderr)
+        # Without a check, nothing leaves the host.
+        self.api.take_requests()
+        self.assertEqual(self.ctl("hash", "alice", stdin=BAD + "\n").returncode, 0)
+        self.assertEqual(self.api.take_requests(), [])
+
+    def test_hash_check_ignores_the_tokens_file(self):
+        # The token is not enrolled yet: that must not stop its check.
+        self.write_tokens(openssl_line("bob", BOB))
+        run = self.ctl("hash", "alice", "--check", "--", *self.module_args("tokens=" + self.path),
+                       stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stderr)
+
+    def test_not_a_token_is_not_hashed(self):
+        for answer in ("", "short", "has space in it 0123456789"):
+            with self.subTest(answer=answer):
+                run = self.ctl("hash", "alice", stdin=answer + "\n")
+                self.assertEqual(run.returncode, 1)
+                self.assertEqual(run.stdout, "")
+                self.assertIn("pam_k6ctl: not a token", run.stderr)
+
+
+class Enroll(Ctl):
+    def test_enroll_validates_and_appends(self):
+        self.write_tokens("# alpha team", "", openssl_line("bob", BOB))
+        os.chmod(self.path, 0o600)
+        run = self.enroll("alice", self.GOOD, "--comment", "laptop")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertRegex(run.stdout, r"^enrolled: alice, %s line 4 \(laptop, enrolled %s\)\n$"
+                         % (re.escape(self.path), DATE))
+        self.assertEqual(len(self.api.take_requests()), 1)
+        lines = self.file_text().splitlines()
+        self.assertEqual(lines[:2], ["# alpha team", ""])
+        self.assertTrue(lines[2].startswith("bob $6$rounds=1000$"), lines[2])
+        self.assertRegex(lines[3], r"^alice \$6\$rounds=1000\$\S+ laptop, enrolled %s$" % DATE)
+        # Root's, the mode it had, nothing left beside it but the lock.
+        st = os.stat(self.path)
+        self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (0, 0o600))
+        self.assertEqual(sorted(os.listdir(self.dir)), ["pam_k6.tokens", "pam_k6.tokens.lock"])
+        self.assertEqual(stat.S_IMODE(os.stat(self.path + ".lock").st_mode), 0o600)
+        for piece in token_pieces(self.GOOD):
+            self.assertNotIn(piece, self.file_text())
+        self.assertEqual(self.login("alice", self.GOOD).auth, PAM_SUCCESS)
+        self.assertEqual(self.login("bob", BOB).auth, PAM_SUCCESS)
+
+    def test_enroll_makes_the_file(self):
+        run = self.enroll("alice", self.GOOD)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        st = os.stat(self.path)
+        self.assertEqual((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)), (0, 0, 0o644))
+        self.assertRegex(self.file_text(), r"^alice \$6\$\S+ enrolled %s\n$" % DATE)
+
+    def test_a_token_is_enrolled_once(self):
+        self.assertEqual(self.enroll("alice", self.GOOD).returncode, 0)
+        text = self.file_text()
+        for user in ("bob", "alice"):
+            with self.subTest(user=user):
+                run = self.enroll(user, self.GOOD)
+                self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+                self.assertIn("refused: this token is enrolled already, for alice (%s line 1)"
+                              % self.path, run.stderr)
+                self.assertEqual(self.file_text(), text)
+
+    def test_what_the_api_refuses_is_not_enrolled(self):
+        self.write_tokens("# empty")
+        for user, token, why in (("alice", BAD, "HTTP 401"), ("alice", self.OTHER_STACK, "HTTP 403"),
+                                 ("mallory", self.GOOD, "no such account"),
+                                 ("root", self.GOOD, "allow_root")):
+            with self.subTest(why=why):
+                run = self.enroll(user, token)
+                self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+                self.assertIn(why, run.stderr)
+                self.assertEqual(self.file_text(), "# empty\n")
+
+    def test_enroll_validates_for_the_account_s_stack(self):
+        # With a users file, bob's stack is beta: alice's stack's token is no good for him.
+        users = os.path.join(self.dir, "pam_k6.users")
+        with open(users, "w") as f:
+            f.write("alice alpha\nbob beta\n")
+        args = [a for a in self.module_args("users=" + users) if not a.startswith("stack_url")]
+        run = self.enroll("bob", self.GOOD, args=args)
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertIn("HTTP 403", run.stderr)
+        self.assertEqual(self.enroll("bob", self.OTHER_STACK, args=args).returncode, 0)
+
+    def test_sixteen_lines_at_most(self):
+        self.write_tokens(*[openssl_line("alice", "k6many%026d" % i) for i in range(16)])
+        run = self.enroll("alice", self.GOOD)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("alice has 16 lines already", run.stderr)
+
+    def test_the_file_from_the_configuration(self):
+        conf = os.path.join(self.dir, "pam_k6.conf")
+        with open(conf, "w") as f:
+            f.write("stack_url = alpha\ntokens = %s\n" % self.path)
+        args = ["conf=" + conf] + self.module_args()[1:]
+        run = self.ctl("enroll", "alice", "--", *args, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("%s line 1" % self.path, run.stdout)
+        run = self.ctl("tokens", "--", "conf=" + conf)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("1 line for 1 account in %s" % self.path, run.stdout)
+        self.api.take_requests()
+        # Without either: a clear error, and the token is not asked for.
+        run = self.ctl("enroll", "alice", "--", *self.module_args(), stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("no tokens file: give --tokens FILE, or set tokens=", run.stderr)
+        self.assertEqual(self.api.take_requests(), [])
+
+    def test_an_unsafe_file_is_not_changed(self):
+        self.write_tokens(openssl_line("bob", BOB), mode=0o666)
+        run = self.enroll("alice", self.GOOD)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("writable by group or others", run.stderr)
+        self.assertEqual(self.api.take_requests(), [], "a token was asked for a file that fails")
+        self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o666)
+
+    def test_root_only(self):
+        prefix = self.as_alice()
+        run = self.ctl("enroll", "alice", "--tokens", self.path, "--", *self.module_args(),
+                       stdin=self.GOOD + "\n", prefix=prefix, env=self.nss)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("run it as root", run.stderr)
+        run = self.ctl("revoke", "alice", "--all", "--tokens", self.path, prefix=prefix,
+                       env=self.nss)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("run it as root", run.stderr)
+
+    def test_waits_for_the_lock(self):
+        self.write_tokens("# team")
+        lock = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            env = dict(os.environ, LD_PRELOAD="libnss_wrapper.so",
+                       NSS_WRAPPER_PASSWD=os.path.join(self.tmp, "passwd"),
+                       NSS_WRAPPER_GROUP=os.path.join(self.tmp, "group"))
+            answer, typed = os.pipe()
+            os.write(typed, (self.GOOD + "\n").encode())
+            os.close(typed)
+            proc = subprocess.Popen([k6test.CTL, "enroll", "alice", "--tokens", self.path, "--"]
+                                    + self.module_args(), stdin=answer,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    env=env)
+            os.close(answer)
+            # It asks the API, then waits for the lock, however long that is.
+            deadline = time.monotonic() + 30
+            while not self.api.requests and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1)
+            self.assertIsNone(proc.poll(), "enroll did not wait for the lock")
+            self.assertEqual(self.file_text(), "# team\n")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertEqual(len(self.file_text().splitlines()), 2)
+
+    def test_a_file_left_beside_it_is_not_followed(self):
+        victim = os.path.join(self.dir, "victim")
+        with open(victim, "w") as f:
+            f.write("untouched\n")
+        self.write_tokens("# team")
+        os.symlink(victim, self.path + ".new")
+        self.assertEqual(self.enroll("alice", self.GOOD).returncode, 0)
+        with open(victim) as f:
+            self.assertEqual(f.read(), "untouched\n")
+        self.assertFalse(os.path.lexists(self.path + ".new"))
+        self.assertRegex(self.file_text(), r"^# team\nalice \$6\$")
+
+    def test_a_last_line_without_newline(self):
+        with open(self.path, "w") as f:
+            f.write(openssl_line("bob", BOB))
+        os.chmod(self.path, 0o644)
+        self.assertEqual(self.enroll("alice", self.GOOD).returncode, 0)
+        lines = self.file_text().splitlines()
+        self.assertEqual([line.split()[0] for line in lines], ["bob", "alice"])
+        self.assertEqual(self.login("bob", BOB).auth, PAM_SUCCESS)
+        self.assertEqual(self.login("alice", self.GOOD).auth, PAM_SUCCESS)
+
+
+class RevokeAndList(Ctl):
+    def setUp(self):
+        super().setUp()
+        self.write_tokens("# alpha team",
+                          openssl_line("alice", self.GOOD, "laptop, enrolled 2026-11-30"),
+                          openssl_line("bob", BOB, "enrolled 2026-12-01"),
+                          openssl_line("alice", SPARE, "spare"),
+                          openssl_line("alice", CAROL, "desktop, enrolled 2026-12-02"))
+
+    def users_of_file(self):
+        return [line.split()[0] for line in self.file_text().splitlines()]
+
+    def test_tokens_lists_users_comments_and_dates_never_a_hash(self):
+        run = self.ctl("tokens", "--tokens", self.path)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual([line.split(None, 3) for line in run.stdout.splitlines()], [
+            ["line", "user", "enrolled", "comment"],
+            ["2", "alice", "2026-11-30", "laptop"],
+            ["3", "bob", "2026-12-01", "-"],
+            ["4", "alice", "-", "spare"],
+            ["5", "alice", "2026-12-02", "desktop"],
+            ["4", "lines", "for", "2 accounts in %s" % self.path],
+        ])
+        self.assertNotIn("$6$", run.stdout)
+        self.assert_no_hash_in(run.stdout + run.stderr)
+
+    def test_revoke_by_comment(self):
+        run = self.ctl("revoke", "alice", "--comment", "laptop", "--tokens", self.path)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertRegex(run.stdout, r"^removed\s+2\s+alice\s+2026-11-30\s+laptop\n$")
+        self.assertEqual(self.users_of_file(), ["#", "bob", "alice", "alice"])
+        r = self.login("alice", self.GOOD)
+        self.assertEqual(r.auth, PAM_AUTH_ERR)
+        self.assertEqual(self.login("alice", SPARE).auth, PAM_SUCCESS)
+        # The whole comment works too.
+        run = self.ctl("revoke", "alice", "--comment", "desktop, enrolled 2026-12-02",
+                       "--tokens", self.path)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(self.users_of_file(), ["#", "bob", "alice"])
+
+    def test_revoke_by_line(self):
+        run = self.ctl("revoke", "alice", "--line", "4", "--tokens", self.path)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(self.login("alice", SPARE).auth, PAM_AUTH_ERR)
+        self.assertEqual(self.login("alice", self.GOOD).auth, PAM_SUCCESS)
+        # A line of another account is not alice's to lose.
+        run = self.ctl("revoke", "alice", "--line", "3", "--tokens", self.path)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("no line of %s for alice is the one given" % self.path, run.stderr)
+        self.assertEqual(self.login("bob", BOB).auth, PAM_SUCCESS)
+
+    def test_revoke_all(self):
+        mode = 0o640
+        os.chmod(self.path, mode)
+        run = self.ctl("revoke", "alice", "--all", "--tokens", self.path)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(len(run.stdout.splitlines()), 3)
+        self.assertEqual(self.users_of_file(), ["#", "bob"])
+        self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), mode)
+        r = self.login("alice", self.GOOD)
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN)
+        run = self.ctl("revoke", "alice", "--all", "--tokens", self.path)
+        self.assertEqual(run.returncode, 1)
+
+    def test_revoke_needs_one_selector(self):
+        for argv in (["revoke", "alice"], ["revoke", "alice", "--all", "--line", "2"],
+                     ["revoke", "--all"], ["revoke", "alice", "--line", "x"]):
+            with self.subTest(argv=argv):
+                run = self.ctl(*(argv + ["--tokens", self.path]))
+                self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertEqual(len(self.users_of_file()), 5)
 
 
 class CheckAndTest(Ctl):
