@@ -91,9 +91,11 @@ def unused_name(prefix):
     return name
 
 
-# The test account, and a name sshd must find no account for.
+# The test account, a name sshd must find no account for, and a name
+# with tokens enrolled but no account here.
 USER = unused_name("k6test_user_")
 NOBODY = unused_name("k6test_none_")
+BOB = unused_name("k6test_bob_")
 BAD = "k6bad00000000000000000000000000"
 PROMPT = "k6 API token: "
 UNAVAILABLE_TEXT = "The k6 API could not be reached; please try again later."
@@ -165,6 +167,14 @@ def write(path, text, mode=0o644):
     with open(path, "w") as f:
         f.write(text)
     os.chmod(path, mode)
+
+
+def tokens_line(user, token, comment=""):
+    """A line of the tokens file, hashed by openssl as a fleet would."""
+    salt = "rounds=1000$" + secrets.token_hex(8)
+    digest = subprocess.run(["openssl", "passwd", "-6", "-salt", salt, "-stdin"], input=token,
+                            capture_output=True, text=True, check=True).stdout.strip()
+    return " ".join(f for f in (user, digest, comment) if f)
 
 
 def free_id(taken):
@@ -1208,6 +1218,31 @@ class Sudo(SystemTestCase):
         # about the outage is for the log only here.
         self.assertNotIn(UNAVAILABLE_TEXT, proc.stderr)
         self.show("sudo, the API down", client=proc.stderr, logs=logs)
+
+    def test_a_team_member_s_token_does_not_pass_another_s_sudo(self):
+        # bob's token is good for the team's stack: by default it passes the
+        # test user's sudo.  With a tokens file it is bob's alone.
+        bob_token = "k6bobtoken0123456789abcdef012345"
+        self.api.add_account(bob_token, self.STACK, 12345, 67890)
+        self.secrets.add(bob_token)
+        proc, _ = self.sudo("sudo -S /usr/bin/id -u", bob_token + "\n")
+        self.assertEqual(proc.stdout, "0\n", proc.stderr)
+        tokens = WORLD.path("pam_k6.tokens")
+        write(tokens, "%s\n%s\n" % (tokens_line(USER, self.GOOD, "laptop"),
+                                   tokens_line(BOB, bob_token)))
+        self.configure(self.settings(["tokens = " + tokens]))
+        self.api.take_requests()
+        proc, logs = self.sudo("sudo -S /usr/bin/id -u; echo status=$?", bob_token + "\n")
+        self.assertEqual(proc.stdout, "status=1\n")
+        self.assertNotIn("[sudo] password for", proc.stderr)
+        self.assertEqual(self.api.take_requests(), [], "a token not enrolled left the host")
+        self.assertEqual(self.verdicts(logs), ["denied", "conversation failed"])
+        self.outcome(self.outcome_lines(logs)[:1], "denied", "user=%s" % USER,
+                     "the token matches none of the 1 line of the tokens file")
+        self.show("sudo, a team member's token, tokens enrolled", client=proc.stderr, logs=logs)
+        proc, logs = self.sudo("sudo -S /usr/bin/id -u", self.GOOD + "\n")
+        self.assertEqual(proc.stdout, "0\n", proc.stderr)
+        self.outcome(logs, "success", "user=%s" % USER, "tokens_line=1")
 
     def test_offline_window_is_not_for_sudo(self):
         # sudo runs PAM with the user's real uid: the user could stop it or
