@@ -82,7 +82,8 @@ for page in man8/pam_k6.8.gz man5/pam_k6.conf.5.gz; do
 done
 for doc in README.md.gz examples/README.md examples/pam.d/sshd examples/pam.d/sudo \
 	examples/pam.d/sshd-token-only examples/sshd_config.d/00-pam_k6.conf \
-	examples/selinux/pam_k6.te examples/pam_k6.conf examples/pam_k6.users; do
+	examples/selinux/pam_k6.te examples/pam_k6.conf examples/pam_k6.users \
+	examples/pam_k6.tokens; do
 	[ -f "/usr/share/doc/$package/$doc" ] || fail "/usr/share/doc/$package/$doc is missing"
 done
 [ -f /usr/share/pam-configs/k6 ] || fail "no pam-auth-update profile"
