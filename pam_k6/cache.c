@@ -515,7 +515,8 @@ static long trim_oldest(const struct k6_cache *c, struct kept_list *k, size_t ma
 	return removed;
 }
 
-long k6_cache_prune(const struct k6_cache *c, size_t max_records)
+/* Sweep the store, then trim it to max_records, under the prune lock. */
+static long sweep_and_trim(const struct k6_cache *c, size_t max_records, bool wait)
 {
 	struct kept_list kept = { NULL, 0, 0 };
 	time_t now = time(NULL);
@@ -524,7 +525,7 @@ long k6_cache_prune(const struct k6_cache *c, size_t max_records)
 
 	if (c->dir_fd < 0 || !c->writable)
 		return -1;
-	lock = take_prune_lock(c, now, false);
+	lock = take_prune_lock(c, now, wait);
 	if (lock < 0)
 		return -1;
 	if (sweep(c, now, &kept, &removed))
@@ -533,6 +534,11 @@ long k6_cache_prune(const struct k6_cache *c, size_t max_records)
 	flock(lock, LOCK_UN);
 	close(lock);
 	return removed;
+}
+
+long k6_cache_prune(const struct k6_cache *c, size_t max_records)
+{
+	return sweep_and_trim(c, max_records, false);
 }
 
 long k6_cache_list(const struct k6_cache *c, k6_cache_entry_fn fn, void *ctx)
@@ -575,26 +581,6 @@ long k6_cache_list(const struct k6_cache *c, k6_cache_entry_fn fn, void *ctx)
 
 long k6_cache_purge(const struct k6_cache *c, bool expired_only)
 {
-	struct kept_list kept = { NULL, 0, 0 };
-	time_t now = time(NULL);
-	long removed = 0;
-	size_t i;
-	int lock;
-
-	if (c->dir_fd < 0 || !c->writable)
-		return -1;
-	lock = take_prune_lock(c, now, true);
-	if (lock < 0)
-		return -1;
-	/* The sweep removes what is expired or untrusted; the rest is listed. */
-	if (!sweep(c, now, &kept, &removed))
-		removed = -1;
-	else if (!expired_only)
-		for (i = 0; i < kept.n; i++)
-			if (remove_entry(c, kept.v[i].name))
-				removed++;
-	free(kept.v);
-	flock(lock, LOCK_UN);
-	close(lock);
-	return removed;
+	/* The sweep removes what is expired or untrusted; the trim, the rest. */
+	return sweep_and_trim(c, expired_only ? SIZE_MAX : 0, true);
 }

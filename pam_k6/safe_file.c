@@ -227,3 +227,29 @@ int k6_next_line(const char *shown, const char *text, size_t len, size_t *pos, u
 	*pos += n + (nl != NULL ? 1 : 0);
 	return 1;
 }
+
+enum k6_status k6_each_line(const char *path, const char *text, size_t len, k6_line_fn fn,
+			    void *ctx, char *err, size_t errlen)
+{
+	char shown[256];
+	char buf[K6_LINE_MAX + 1];
+	size_t pos = 0;
+	unsigned line = 0;
+	int more;
+
+	k6_escape_str(shown, sizeof(shown), path, false);
+	while ((more = k6_next_line(shown, text, len, &pos, &line, buf, err, errlen)) > 0) {
+		char why[256] = "";
+		enum k6_status st = fn(ctx, buf, line, why, sizeof(why));
+
+		if (st == K6_NOMEM) {
+			snprintf(err, errlen, "out of memory");
+			return st;
+		}
+		if (st != K6_OK) {
+			snprintf(err, errlen, "%s:%u: %s", shown, line, why);
+			return st;
+		}
+	}
+	return more < 0 ? K6_CONFIG : K6_OK;
+}

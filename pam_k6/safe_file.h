@@ -84,4 +84,16 @@ enum k6_status k6_read_trusted_file(const char *path, const struct k6_file_rules
 int k6_next_line(const char *shown, const char *text, size_t len, size_t *pos, unsigned *line,
 		 char *buf, char *err, size_t errlen);
 
+/* Takes one line (its number from 1); K6_CONFIG explained in why refuses it. */
+typedef enum k6_status (*k6_line_fn)(void *ctx, char *line, unsigned number, char *why,
+				     size_t whylen);
+
+/*
+ * Hand each line of the file path's text[0..len) to fn, stopping at the
+ * first that fn refuses: K6_CONFIG explained in err as "path:line: why",
+ * or K6_NOMEM.  A line too long or holding a NUL byte is refused here.
+ */
+enum k6_status k6_each_line(const char *path, const char *text, size_t len, k6_line_fn fn,
+			    void *ctx, char *err, size_t errlen);
+
 #endif

@@ -158,44 +158,31 @@ static enum k6_status parse_line(struct k6_tokens *t, char *buf, unsigned line, 
 	return add_line(t, user, hash, comment, line);
 }
 
+/* One line: "USER HASH [comment]"; blank lines and '#' comments pass. */
+static enum k6_status tokens_line(void *ctx, char *buf, unsigned line, char *why, size_t whylen)
+{
+	size_t n = strlen(buf);
+	char *start;
+
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[n - 1] = '\0';
+	start = (char *)skip_blanks(buf);
+	if (*start == '\0' || *start == '#')
+		return K6_OK;
+	return parse_line(ctx, start, line, why, whylen);
+}
+
 enum k6_status k6_tokens_parse(const char *path, const char *text, size_t len,
 			       struct k6_tokens *out, char *err, size_t errlen)
 {
-	char shown[256];
-	char buf[K6_LINE_MAX + 1];
-	size_t pos = 0;
-	unsigned line = 0;
-	int more;
+	enum k6_status st;
 
 	out->lines = NULL;
 	out->n = 0;
-	k6_escape_str(shown, sizeof(shown), path, false);
-	while ((more = k6_next_line(shown, text, len, &pos, &line, buf, err, errlen)) > 0) {
-		char why[160] = "";
-		size_t n = strlen(buf);
-		char *start;
-		enum k6_status st;
-
-		if (n > 0 && buf[n - 1] == '\r')
-			buf[n - 1] = '\0';
-		start = (char *)skip_blanks(buf);
-		if (*start == '\0' || *start == '#')
-			continue;
-		st = parse_line(out, start, line, why, sizeof(why));
-		if (st != K6_OK) {
-			if (st == K6_CONFIG)
-				snprintf(err, errlen, "%s:%u: %s", shown, line, why);
-			else
-				snprintf(err, errlen, "out of memory");
-			k6_tokens_free(out);
-			return st;
-		}
-	}
-	if (more < 0) {
+	st = k6_each_line(path, text, len, tokens_line, out, err, errlen);
+	if (st != K6_OK)
 		k6_tokens_free(out);
-		return K6_CONFIG;
-	}
-	return K6_OK;
+	return st;
 }
 
 enum k6_status k6_tokens_load(const char *path, uid_t owner, struct k6_tokens *out, char *err,

@@ -77,56 +77,41 @@ static enum k6_status add_rule(struct k6_users *u, const char **field, unsigned 
 	return K6_OK;
 }
 
+/* One line: "NAME STACK [STACK_ID]", a comment from a field that starts with '#'. */
+static enum k6_status users_line(void *ctx, char *buf, unsigned line, char *why, size_t whylen)
+{
+	const char *field[FIELDS_MAX] = { NULL };
+	char *save = NULL;
+	char *tok;
+	size_t nf = 0;
+
+	for (tok = strtok_r(buf, " \t\r", &save); tok != NULL && nf < FIELDS_MAX;
+	     tok = strtok_r(NULL, " \t\r", &save)) {
+		if (tok[0] == '#')
+			break; /* the rest of the line is a comment */
+		field[nf++] = tok;
+	}
+	if (nf == 0)
+		return K6_OK;
+	if (nf < 2 || nf > 3) {
+		snprintf(why, whylen, "want NAME STACK [STACK_ID], found %zu field%s", nf,
+			 nf == 1 ? "" : "s or more");
+		return K6_CONFIG;
+	}
+	return add_rule(ctx, field, line, why, whylen);
+}
+
 enum k6_status k6_users_parse(const char *path, const char *text, size_t len, struct k6_users *out,
 			      char *err, size_t errlen)
 {
-	char shown[256];
-	char buf[K6_LINE_MAX + 1];
-	size_t pos = 0;
-	unsigned line = 0;
-	int more;
+	enum k6_status st;
 
 	out->rules = NULL;
 	out->n = 0;
-	k6_escape_str(shown, sizeof(shown), path, false);
-	while ((more = k6_next_line(shown, text, len, &pos, &line, buf, err, errlen)) > 0) {
-		const char *field[FIELDS_MAX] = { NULL };
-		char why[160] = "";
-		char *save = NULL;
-		char *tok;
-		size_t nf = 0;
-		enum k6_status st;
-
-		for (tok = strtok_r(buf, " \t\r", &save); tok != NULL && nf < FIELDS_MAX;
-		     tok = strtok_r(NULL, " \t\r", &save)) {
-			if (tok[0] == '#')
-				break; /* the rest of the line is a comment */
-			field[nf++] = tok;
-		}
-		if (nf == 0)
-			continue;
-		if (nf < 2 || nf > 3) {
-			snprintf(err, errlen,
-				 "%s:%u: want NAME STACK [STACK_ID], found %zu field%s", shown,
-				 line, nf, nf == 1 ? "" : "s or more");
-			k6_users_free(out);
-			return K6_CONFIG;
-		}
-		st = add_rule(out, field, line, why, sizeof(why));
-		if (st != K6_OK) {
-			if (st == K6_CONFIG)
-				snprintf(err, errlen, "%s:%u: %s", shown, line, why);
-			else
-				snprintf(err, errlen, "out of memory");
-			k6_users_free(out);
-			return st;
-		}
-	}
-	if (more < 0) {
+	st = k6_each_line(path, text, len, users_line, out, err, errlen);
+	if (st != K6_OK)
 		k6_users_free(out);
-		return K6_CONFIG;
-	}
-	return K6_OK;
+	return st;
 }
 
 enum k6_status k6_users_load(const char *path, uid_t owner, struct k6_users *out, char *err,
