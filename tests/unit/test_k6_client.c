@@ -97,7 +97,7 @@ static void assert_no_token_piece(const char *text)
 	size_t i;
 
 	for (i = 0; i + 8 <= strlen(TOKEN); i++) {
-		memcpy(piece, TOKEN + i, 8);
+		memcpy(piece, &TOKEN[i], 8);
 		piece[8] = '\0';
 		if (strstr(text, piece) != NULL)
 			fail_msg("a piece of the token (%s) is in \"%s\"", piece, text);
