@@ -557,7 +557,8 @@ static void print_line(const char *label, const struct k6_token_line *l)
 
 	k6_escape_str(user, sizeof(user), l->user, false);
 	k6_tokens_comment_split(l->comment, text, sizeof(text), date, sizeof(date));
-	k6_escape_str(shown, sizeof(shown), text, false);
+	/* The comment is the last column: its spaces are shown as spaces. */
+	k6_escape_str(shown, sizeof(shown), text, true);
 	printf("%s%5u  %-16s %-10s  %s\n", label, l->line, user, date[0] != '\0' ? date : "-",
 	       shown[0] != '\0' ? shown : "-");
 }

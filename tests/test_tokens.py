@@ -619,7 +619,7 @@ class RevokeAndList(Ctl):
     def setUp(self):
         super().setUp()
         self.write_tokens("# alpha team",
-                          openssl_line("alice", self.GOOD, "laptop, enrolled 2026-11-30"),
+                          openssl_line("alice", self.GOOD, "work laptop, enrolled 2026-11-30"),
                           openssl_line("bob", BOB, "enrolled 2026-12-01"),
                           openssl_line("alice", SPARE, "spare"),
                           openssl_line("alice", CAROL, "desktop, enrolled 2026-12-02"))
@@ -632,7 +632,7 @@ class RevokeAndList(Ctl):
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual([line.split(None, 3) for line in run.stdout.splitlines()], [
             ["line", "user", "enrolled", "comment"],
-            ["2", "alice", "2026-11-30", "laptop"],
+            ["2", "alice", "2026-11-30", "work laptop"],
             ["3", "bob", "2026-12-01", "-"],
             ["4", "alice", "-", "spare"],
             ["5", "alice", "2026-12-02", "desktop"],
@@ -642,9 +642,9 @@ class RevokeAndList(Ctl):
         self.assert_no_hash_in(run.stdout + run.stderr)
 
     def test_revoke_by_comment(self):
-        run = self.ctl("revoke", "alice", "--comment", "laptop", "--tokens", self.path)
+        run = self.ctl("revoke", "alice", "--comment", "work laptop", "--tokens", self.path)
         self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertRegex(run.stdout, r"^removed\s+2\s+alice\s+2026-11-30\s+laptop\n$")
+        self.assertRegex(run.stdout, r"^removed\s+2\s+alice\s+2026-11-30\s+work laptop\n$")
         self.assertEqual(self.users_of_file(), ["#", "bob", "alice", "alice"])
         r = self.login("alice", self.GOOD)
         self.assertEqual(r.auth, PAM_AUTH_ERR)
