@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The validation cache: the API's last answer for a (token, stack, API)
- * triple, kept for cache_ttl (logins without a request) and offline_ttl
- * (logins while the API cannot be reached).  A record is only ever a cached
+ * The validation cache: the API's last answer for a token, a stack, an API
+ * and the settings that decide whom the request trusts, kept for cache_ttl
+ * (logins without a request) and offline_ttl (logins while the API cannot
+ * be reached).  A record is only ever a cached
  * API answer: the site policy is applied to it exactly as to a fresh one.
  *
  * Records are files named by HMAC-SHA-256, under a host secret, of the
- * token, the stack URL and the API URL: the token is written nowhere.  The
+ * token and those fields (k6_cache_name): the token is written nowhere.  The
  * store is reached through a descriptor of its folder (openat, renameat),
  * every file is created with O_EXCL and renamed into place, and a file that
  * is not exactly what pam_k6 writes (owner, mode, type, content) is ignored.

@@ -305,8 +305,10 @@ static CURLcode perform(struct request *req, const struct k6_options *o, double 
 
 	k6_sigpipe_block(&pipe_guard);
 	rc = curl_easy_perform(req->h);
-	if (rc == CURLE_PEER_FAILED_VERIFICATION && req->default_dir != NULL)
+	if (rc == CURLE_PEER_FAILED_VERIFICATION && req->default_dir != NULL) {
+		k6_reach_peer_answered(&req->reach);
 		rc = retry_with_bundle(req, o, now() - start, log, ctx);
+	}
 	k6_sigpipe_restore(&pipe_guard);
 	*seconds = now() - start;
 	return rc;

@@ -107,6 +107,9 @@ static bool may_show_unreachable(CURLcode rc)
  * - curl 7 counts only with a network errno (refused, reset, unreachable,
  *   timed out) from a socket this request opened: CURLINFO_OS_ERRNO
  *   outlives a transfer on a kept handle.
+ * - None counts once a try of this request failed on the peer's
+ *   certificate (the second try with the bundle may then time out): a peer
+ *   answered at the API's address, so the network was not cut.
  * - The others count when nothing local was seen.  A timeout also comes when
  *   the process is stopped; only root can stop a caller that root runs, and
  *   login.c gives no other caller the window.
@@ -117,6 +120,10 @@ bool k6_reach_judge(struct k6_reach *r, CURLcode rc, long os_errno, char *note, 
 
 	if (!may_show_unreachable(rc))
 		return false;
+	if (r->peer_answered) {
+		snprintf(note, len, "; a peer answered, with a certificate that did not verify");
+		return false;
+	}
 	if (!r->short_of_descriptors)
 		r->short_of_descriptors = short_of_descriptors();
 	if (local_failure(r, os_errno, local, sizeof(local))) {
@@ -142,4 +149,9 @@ void k6_reach_socket(struct k6_reach *r, int fd, int err)
 		r->socket_failed = true;
 		r->socket_errno = err;
 	}
+}
+
+void k6_reach_peer_answered(struct k6_reach *r)
+{
+	r->peer_answered = true;
 }

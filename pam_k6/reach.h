@@ -24,6 +24,7 @@ struct k6_reach {
 	bool socket_failed;        /* one could not be opened... */
 	int socket_errno;          /* ...and why */
 	bool short_of_descriptors; /* before the request, or after its failure */
+	bool peer_answered;        /* a peer's certificate was seen (and not verified) */
 };
 
 /* Before the request: nothing seen yet, and the descriptors this process has free. */
@@ -31,6 +32,12 @@ void k6_reach_start(struct k6_reach *r);
 
 /* A socket the request asked for: fd, or -1 and its errno. */
 void k6_reach_socket(struct k6_reach *r, int fd, int err);
+
+/*
+ * A try failed on the peer's certificate: something answered at the API's
+ * address, so no later failure of this request shows the API out of reach.
+ */
+void k6_reach_peer_answered(struct k6_reach *r);
 
 /*
  * After a failure rc (with the OS error libcurl saw): whether it shows the
