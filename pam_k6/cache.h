@@ -3,8 +3,8 @@
  * The validation cache: the API's last answer for a token, a stack, an API
  * and the settings that decide whom the request trusts, kept for cache_ttl
  * (logins without a request) and offline_ttl (logins while the API cannot
- * be reached).  A record is only ever a cached
- * API answer: the site policy is applied to it exactly as to a fresh one.
+ * be reached).  A record is only ever a cached API answer: the site policy
+ * is applied to it exactly as to a fresh one.
  *
  * Records are files named by HMAC-SHA-256, under a host secret, of the
  * token and those fields (k6_cache_name): the token is written nowhere.  The
