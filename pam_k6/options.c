@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "log_escape.h"
 #include "options.h"
 #include "stack_url.h"
 
@@ -465,19 +464,43 @@ static enum k6_status set_flag(struct k6_options *o, const struct key *k, const 
 	return K6_OK;
 }
 
+/*
+ * An unknown key is named only when it could be a key or a host name:
+ * letters, '_', '.' and '-'.  Anything else (a URL, a line that lost its
+ * '=', a token, which holds digits) may be a secret, and is not repeated
+ * into the log.
+ */
+static void unknown_key(const char *item, size_t len, char *err, size_t errlen)
+{
+	size_t i;
+	bool key_like = len > 0 && len <= KEY_MAX;
+
+	for (i = 0; key_like && i < len; i++)
+		key_like = (item[i] >= 'a' && item[i] <= 'z') ||
+			   (item[i] >= 'A' && item[i] <= 'Z') || item[i] == '_' || item[i] == '.' ||
+			   item[i] == '-';
+	if (key_like)
+		snprintf(err, errlen, "unknown option '%.*s'", (int)len, item);
+	else if (len == 0)
+		snprintf(err, errlen, "unknown option: nothing before '='");
+	else
+		snprintf(err, errlen,
+			 "unknown option: %zu bytes that are not a key (not shown; a key is "
+			 "letters and '_', followed by '=' and its value or by nothing)",
+			 len);
+}
+
 enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err, size_t errlen)
 {
 	char name[KEY_MAX + 1];
-	char shown[4 * KEY_MAX + 8];
 	const char *eq = strchr(item, '=');
 	size_t name_len = eq != NULL ? (size_t)(eq - item) : strlen(item);
 	char why[160] = "";
 	enum k6_status st;
 	size_t i;
 
-	k6_escape(shown, sizeof(shown), item, name_len, false);
 	if (name_len == 0 || name_len > KEY_MAX) {
-		snprintf(err, errlen, "unknown option '%s'", shown);
+		unknown_key(item, name_len, err, errlen);
 		return K6_CONFIG;
 	}
 	memcpy(name, item, name_len);
@@ -487,7 +510,7 @@ enum k6_status k6_options_set(struct k6_options *o, const char *item, char *err,
 		if (strcmp(keys[i].name, name) == 0)
 			break;
 	if (i == NKEYS) {
-		snprintf(err, errlen, "unknown option '%s'", shown);
+		unknown_key(item, name_len, err, errlen);
 		return K6_CONFIG;
 	}
 	if (o->seen & (1UL << i)) {
@@ -610,8 +633,12 @@ static void mask_password(char *buf, size_t len, const char *url)
 {
 	const char *start = strstr(url, "://");
 	const char *auth = start != NULL ? start + 3 : url;
-	size_t auth_len = strcspn(auth, "/?#");
-	const char *at = memrchr(auth, '@', auth_len);
+	/*
+	 * The last '@' of the whole value, not of the authority as a URL parser
+	 * would cut it: a password may hold '/', '?' or '#' that its owner did
+	 * not percent-encode, and must not be shown for that.
+	 */
+	const char *at = strrchr(auth, '@');
 	const char *colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 
 	if (colon == NULL)
