@@ -4,7 +4,8 @@
  * the first time a login needs it, by the absolute path fixed when it was
  * built, never searched for.  The object must be a regular file owned by
  * root (K6_PART_OWNER) that no one else may change, in a folder no one else
- * may change, and of this very build.  Once loaded it stays loaded (as the
+ * may change, below folders that no one else may change either (or sticky
+ * ones, as /tmp), and of this very build.  Once loaded it stays loaded (as the
  * module does, -z nodelete); a load that failed is tried again by the next
  * login, so that a fixed installation needs no restart.
  */
@@ -42,32 +43,34 @@ struct part {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct part net = { K6_NET_PART, "k6_net_part", NULL };
 
-/* The object and its folder are root's alone, checked on descriptors. */
-static bool trusted(const char *path, char *why, size_t len)
+/*
+ * The object, its folder and every folder above are root's alone, checked on
+ * descriptors; *load_path (malloc'd) names it through the folders checked.
+ */
+static bool trusted(const char *path, char **load_path, char *why, size_t len)
 {
 	static const struct k6_file_rules rules = { K6_PART_OWNER, S_IWGRP | S_IWOTH,
 						    S_IWGRP | S_IWOTH, PART_MAX };
 	const char *slash = strrchr(path, '/');
 	char *folder = strndup(path, slash != NULL ? (size_t)(slash - path) : 0);
-	char rule[160];
+	char *real = NULL;
+	char rule[256];
 	struct stat st;
 	bool ok = false;
 	int dfd = -1;
 	int fd = -1;
 
+	*load_path = NULL;
 	if (slash == NULL || folder == NULL) {
 		snprintf(why, len, "%s: %s", path,
 			 slash == NULL ? "not an absolute path" : "out of memory");
 		free(folder);
 		return false;
 	}
-	dfd = open(folder[0] != '\0' ? folder : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = k6_open_folder_path(folder[0] != '\0' ? folder : "/", &rules, &real, rule,
+				  sizeof(rule));
 	if (dfd < 0) {
-		snprintf(why, len, "%s: cannot open its folder: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!k6_folder_trusted(dfd, &rules, rule, sizeof(rule))) {
-		snprintf(why, len, "%s: its folder %s", path, rule);
+		snprintf(why, len, "%s: %s", path, rule);
 		goto out;
 	}
 	fd = openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -80,12 +83,20 @@ static bool trusted(const char *path, char *why, size_t len)
 		snprintf(why, len, "%s %s", path, rule);
 		goto out;
 	}
+	*load_path = malloc(strlen(real) + strlen(slash) + 1);
+	if (*load_path == NULL) {
+		snprintf(why, len, "%s: out of memory", path);
+		goto out;
+	}
+	strcpy(*load_path, real);
+	strcat(*load_path, slash);
 	ok = true;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
 		close(dfd);
+	free(real);
 	free(folder);
 	return ok;
 }
@@ -93,13 +104,15 @@ out:
 static const void *load(struct part *p, char *why, size_t len)
 {
 	const void *table;
+	char *load_path = NULL;
 	void *handle;
 
 	pthread_mutex_lock(&lock);
 	table = p->table;
-	if (table != NULL || !trusted(p->path, why, len))
+	if (table != NULL || !trusted(p->path, &load_path, why, len))
 		goto out;
-	handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	/* By the folders just checked, which only root may change. */
+	handle = dlopen(load_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (handle == NULL) {
 		snprintf(why, len, "cannot load %s: %s", p->path, dlerror());
 		goto out;
@@ -109,6 +122,7 @@ static const void *load(struct part *p, char *why, size_t len)
 		snprintf(why, len, "%s: no %s in it", p->path, p->symbol);
 	/* The handle is not closed: RTLD_NODELETE keeps the object anyway. */
 out:
+	free(load_path);
 	p->table = table;
 	pthread_mutex_unlock(&lock);
 	return table;

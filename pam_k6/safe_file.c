@@ -57,6 +57,91 @@ bool k6_folder_trusted(int dir_fd, const struct k6_file_rules *r, char *why, siz
 	return false;
 }
 
+static bool owner_allowed(uid_t uid, const struct k6_file_rules *r)
+{
+	return uid == 0 || uid == r->owner;
+}
+
+/*
+ * A folder on the way (up) to the next one (down): may anyone but root and
+ * r->owner rename or replace what it holds?  Explained in why if so.
+ */
+static bool folder_above_trusted(const struct stat *up, const struct stat *down,
+				 const struct k6_file_rules *r, char *why, size_t whylen)
+{
+	if (!owner_allowed(up->st_uid, r))
+		snprintf(why, whylen, "is owned by uid %lu", (unsigned long)up->st_uid);
+	else if ((up->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return true;
+	else if ((up->st_mode & S_ISVTX) == 0)
+		forbidden_mode(up->st_mode, S_IWGRP | S_IWOTH, why, whylen);
+	else if (!owner_allowed(down->st_uid, r))
+		snprintf(why, whylen, "is writable by others, and what it holds on the way is "
+				      "owned by uid %lu", (unsigned long)down->st_uid);
+	else
+		return true;
+	return false;
+}
+
+int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved,
+			char *why, size_t whylen)
+{
+	char *real = realpath(path, NULL);
+	char *walk = real != NULL ? strdup(real) : NULL;
+	char *save = NULL;
+	char *name;
+	char rule[128];
+	struct stat up;
+	struct stat down;
+	int fd = -1;
+	int next;
+
+	*resolved = NULL;
+	if (walk == NULL) {
+		snprintf(why, whylen, "the folder %s cannot be opened: %s", path, strerror(errno));
+		goto fail;
+	}
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &up) != 0) {
+		snprintf(why, whylen, "the folder / cannot be opened: %s", strerror(errno));
+		goto fail;
+	}
+	for (name = strtok_r(walk, "/", &save); name != NULL; name = strtok_r(NULL, "/", &save)) {
+		/* real, cut before this name: the folder above it ("/" at least). */
+		int above = name - walk > 1 ? (int)(name - walk) - 1 : 1;
+
+		next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 || fstat(next, &down) != 0) {
+			snprintf(why, whylen, "the folder %s cannot be opened: %s", real,
+				 strerror(errno));
+			if (next >= 0)
+				close(next);
+			goto fail;
+		}
+		if (!folder_above_trusted(&up, &down, r, rule, sizeof(rule))) {
+			snprintf(why, whylen, "the folder %.*s %s", above, real, rule);
+			close(next);
+			goto fail;
+		}
+		close(fd);
+		fd = next;
+		up = down;
+	}
+	if (!k6_folder_trusted(fd, r, rule, sizeof(rule))) {
+		snprintf(why, whylen, "the folder %s %s", real, rule);
+		goto fail;
+	}
+	free(walk);
+	*resolved = real;
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(walk);
+	free(real);
+	return -1;
+}
+
 static void too_large(const struct k6_file_rules *r, char *why, size_t whylen)
 {
 	if (r->max_size >= 1024 && r->max_size % 1024 == 0)

@@ -52,6 +52,20 @@ enum k6_file_verdict {
  */
 bool k6_folder_trusted(int dir_fd, const struct k6_file_rules *r, char *why, size_t whylen);
 
+/*
+ * Open the folder at an absolute path (O_PATH, for openat and fstat) if no
+ * one but root and r->owner can change what it holds: each folder above it
+ * must be theirs and writable by no one else, or be sticky (as /tmp) and
+ * hold the next one as theirs, and the folder itself must pass
+ * k6_folder_trusted.  Symbolic links in the path are resolved first; the
+ * resolved path, walked without following any link, is what is checked, and
+ * is left in *resolved (malloc'd) for whoever must name the folder again.
+ * Returns the descriptor, or -1 with a phrase naming the folder in why
+ * ("the folder /opt is writable by group or others").
+ */
+int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved,
+			char *why, size_t whylen);
+
 /* Check what fstat said of an open file; K6_FILE_OK or why not. */
 enum k6_file_verdict k6_file_trusted(const struct stat *st, const struct k6_file_rules *r,
 				     char *why, size_t whylen);

@@ -158,6 +158,21 @@ class PartTrouble(Late):
     def test_owned_by_another_user(self):
         self.refused(self.over_part(self.copy("foreign.so", owner=65534)), "is not owned by")
 
+    def test_a_folder_above_others_may_write(self):
+        # The folder above the part's becomes one anyone may write (a tmpfs of
+        # mode 0777, with .libs and tests bound back in): whoever can write
+        # there could put another folder, and another object, in its place.
+        top = os.path.dirname(os.path.dirname(NET_PART))
+        keep = os.path.join(self.work, "keep")
+        os.makedirs(keep)
+        script = ('mount --bind "$0" "$1" && mount -t tmpfs -o mode=0777 tmpfs "$0" && '
+                  'mkdir "$0/.libs" "$0/tests" && mount --bind "$1/.libs" "$0/.libs" && '
+                  'mount --bind "$1/tests" "$0/tests" && shift && exec "$@"')
+        prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+                  top, keep]
+        self.refused(prefix, "the folder %s is writable by group or others"
+                     % os.path.realpath(top))
+
     def test_a_symbolic_link(self):
         link = os.path.join(self.work, "link.so")
         os.symlink(self.copy("real.so"), link)

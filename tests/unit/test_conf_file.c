@@ -312,6 +312,92 @@ static void test_foreign_file_in_trusted_folder(void **state)
 	unlink(in_dir("foreign.conf"));
 }
 
+/* Open the folder path with the administrator's rules; the reason, or "" when opened. */
+static const char *open_path(const char *path, char *why, size_t whylen, char **resolved)
+{
+	const struct k6_file_rules rules = K6_ADMIN_FILE_RULES(getuid());
+	int fd = k6_open_folder_path(path, &rules, resolved, why, whylen);
+
+	if (fd < 0)
+		return why;
+	close(fd);
+	return "";
+}
+
+/*
+ * Every folder on the way to a trusted folder: writable by no one else, or
+ * sticky and holding the next one as root's (or the owner's); links resolved
+ * first, and the resolved path is what is checked.
+ */
+static void test_folders_above(void **state)
+{
+	char a[512];
+	char b[512];
+	char c[512];
+	char want[1024];
+	char why[512];
+	char *real_b;
+	char *resolved = NULL;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s", in_dir("above"));
+	snprintf(b, sizeof(b), "%s", in_dir("above/b"));
+	snprintf(c, sizeof(c), "%s", in_dir("above/b/c"));
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	assert_int_equal(mkdir(c, 0755), 0);
+	real_b = realpath(b, NULL);
+	assert_non_null(real_b);
+
+	assert_string_equal(open_path(b, why, sizeof(why), &resolved), "");
+	assert_string_equal(resolved, real_b);
+	free(resolved);
+
+	/* Through a link: what is checked and named is where it leads. */
+	assert_int_equal(symlink(b, in_dir("link")), 0);
+	assert_string_equal(open_path(in_dir("link"), why, sizeof(why), &resolved), "");
+	assert_string_equal(resolved, real_b);
+	free(resolved);
+
+	/* A folder above that its group or others may write: refused, named. */
+	snprintf(want, sizeof(want), "the folder %.*s is writable by group or others",
+		 (int)(strrchr(real_b, '/') - real_b), real_b);
+	assert_int_equal(chmod(a, 0777), 0);
+	assert_string_equal(open_path(b, why, sizeof(why), &resolved), want);
+	assert_null(resolved);
+	assert_string_equal(open_path(c, why, sizeof(why), &resolved), want);
+	assert_string_equal(open_path(in_dir("link"), why, sizeof(why), &resolved), want);
+	assert_int_equal(chmod(a, 0775), 0);
+	assert_string_equal(open_path(c, why, sizeof(why), &resolved), want);
+
+	/* Sticky, as /tmp: no one else may rename what it holds. */
+	assert_int_equal(chmod(a, 01777), 0);
+	assert_string_equal(open_path(c, why, sizeof(why), &resolved), "");
+	free(resolved);
+
+	if (geteuid() == 0) {
+		/* ...unless what it holds on the way is someone else's. */
+		assert_int_equal(chown(b, 4242, 4242), 0);
+		assert_non_null(strstr(open_path(c, why, sizeof(why), &resolved),
+				       "is writable by others, and what it holds on the way is "
+				       "owned by uid 4242"));
+		assert_int_equal(chmod(a, 0755), 0);
+		snprintf(want, sizeof(want), "the folder %s is owned by uid 4242", real_b);
+		assert_string_equal(open_path(c, why, sizeof(why), &resolved), want);
+		assert_int_equal(chown(b, 0, 0), 0);
+	}
+	assert_int_equal(chmod(a, 0755), 0);
+
+	/* The folder itself keeps the rules' own check. */
+	assert_int_equal(chmod(c, 0775), 0);
+	assert_non_null(strstr(open_path(c, why, sizeof(why), &resolved),
+			       "/c is writable by group or others"));
+	assert_non_null(strstr(open_path(in_dir("nothing"), why, sizeof(why), &resolved),
+			       "cannot be opened: No such file or directory"));
+	assert_null(resolved);
+	free(real_b);
+}
+
 /* What fstat says of a file, judged without a file: any uid can run these. */
 static void test_file_verdicts(void **state)
 {
@@ -382,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_every_problem_reported),
 		cmocka_unit_test(test_long_line_and_size),
 		cmocka_unit_test(test_unsafe_files_refused),
+		cmocka_unit_test(test_folders_above),
 		cmocka_unit_test(test_foreign_file_in_trusted_folder),
 		cmocka_unit_test(test_file_verdicts),
 		cmocka_unit_test(test_missing_files),
