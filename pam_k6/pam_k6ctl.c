@@ -89,7 +89,7 @@ int usage_error(const char *fmt, ...)
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): clang 14 misreads va_start when it inlines a variadic callee */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(pam_k6ctl --help lists the commands)\n");
+	fprintf(stderr, " (pam_k6ctl --help lists the commands)\n");
 	return EXIT_CONFIG;
 }
 

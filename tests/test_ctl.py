@@ -92,6 +92,9 @@ class Commands(Ctl):
                 self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
                 self.assertEqual(run.stdout, "")
                 self.assertTrue(run.stderr.startswith("pam_k6ctl: "), run.stderr)
+                self.assertEqual(len(run.stderr.splitlines()), 1, run.stderr)
+                self.assertTrue(run.stderr.endswith(" (pam_k6ctl --help lists the commands)\n"),
+                                run.stderr)
 
 
 class Check(Ctl):

@@ -396,6 +396,7 @@ class Commands(Ctl):
                 self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
                 self.assertEqual(run.stdout, "")
                 self.assertTrue(run.stderr.startswith("pam_k6ctl: "), run.stderr)
+                self.assertEqual(len(run.stderr.splitlines()), 1, run.stderr)
         self.assertEqual(self.api.take_requests(), [])
 
 
