@@ -168,8 +168,11 @@ enum k6_status read_options(struct k6_options *o, struct k6_users *users, struct
 	return st;
 }
 
-/* What the tokens file's parser cannot see: a hash no token can match. */
-static void check_tokens(const struct k6_options *o, const struct k6_tokens *t, int *problems)
+/*
+ * What the tokens file's parser cannot see: a hash no token can match.  The
+ * module loads such a line and never matches it; counted in *unmatchable.
+ */
+static void check_tokens(const struct k6_options *o, const struct k6_tokens *t, int *unmatchable)
 {
 	char why[160];
 	char problem[600];
@@ -181,13 +184,13 @@ static void check_tokens(const struct k6_options *o, const struct k6_tokens *t, 
 		if (k6_token_hash_complete(t->lines[i].hash, why, sizeof(why)))
 			continue;
 		snprintf(problem, sizeof(problem), "%s:%u: %s", o->tokens, t->lines[i].line, why);
-		print_problem(problems, problem);
+		print_problem(unmatchable, problem);
 	}
 }
 
 /* What would make every login fail, or degrade it, beyond the options themselves. */
 static void check_environment(const struct k6_options *o, const struct k6_users *users,
-			      const struct k6_tokens *tokens, int *problems)
+			      const struct k6_tokens *tokens, int *problems, int *unmatchable)
 {
 	char what[600];
 	struct k6_cache cache;
@@ -202,7 +205,7 @@ static void check_environment(const struct k6_options *o, const struct k6_users 
 		printf("  %-17s %s: %zu line%s\n", "users file", o->users, users->n,
 		       users->n == 1 ? "" : "s");
 	if (o->tokens != NULL)
-		check_tokens(o, tokens, problems);
+		check_tokens(o, tokens, unmatchable);
 	if (o->cache_ttl == 0 && o->offline_ttl == 0) {
 		printf("  %-17s off\n", "cache");
 		return;
@@ -226,6 +229,7 @@ static int check_one(const struct args *a)
 	struct k6_tokens tokens;
 	struct table t = { &o };
 	int problems = 0;
+	int unmatchable = 0;
 	enum k6_status st = read_options(&o, &users, &tokens, a, &problems);
 
 	if (st == K6_NOMEM) {
@@ -235,13 +239,19 @@ static int check_one(const struct args *a)
 	if (st == K6_OK) {
 		printf("  %-17s %-40s %s\n", "option", "value", "from");
 		k6_options_each(&o, print_option, &t);
-		check_environment(&o, &users, &tokens, &problems);
+		check_environment(&o, &users, &tokens, &problems, &unmatchable);
 	}
 	k6_tokens_free(&tokens);
 	k6_users_free(&users);
 	k6_options_free(&o);
 	if (problems > 0 || st != K6_OK) {
 		printf("refused: the module would return PAM_SERVICE_ERR\n");
+		return EXIT_CONFIG;
+	}
+	if (unmatchable > 0) {
+		printf("refused: the module would run, but no token can match %d line%s of the "
+		       "tokens file\n",
+		       unmatchable, unmatchable == 1 ? "" : "s");
 		return EXIT_CONFIG;
 	}
 	printf("accepted\n");

@@ -701,6 +701,10 @@ class CheckAndTest(Ctl):
         run = self.ctl("check", "--", *self.module_args("tokens=" + self.path))
         self.assertEqual(run.returncode, 2)
         self.assertIn("%s:2: the hash is cut short or a salt alone" % self.path, run.stderr)
+        # The module still runs with it: check does not say it would refuse.
+        self.assertNotIn("PAM_SERVICE_ERR", run.stdout)
+        self.assertIn("refused: the module would run, but no token can match 1 line of the "
+                      "tokens file\n", run.stdout)
         self.write_tokens(good, "bob")
         run = self.ctl("check", "--", *self.module_args("tokens=" + self.path))
         self.assertEqual(run.returncode, 2)
