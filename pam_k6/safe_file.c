@@ -76,15 +76,16 @@ static bool folder_above_trusted(const struct stat *up, const struct stat *down,
 	else if ((up->st_mode & S_ISVTX) == 0)
 		forbidden_mode(up->st_mode, S_IWGRP | S_IWOTH, why, whylen);
 	else if (!owner_allowed(down->st_uid, r))
-		snprintf(why, whylen, "is writable by others, and what it holds on the way is "
-				      "owned by uid %lu", (unsigned long)down->st_uid);
+		snprintf(why, whylen,
+			 "is writable by others, and what it holds on the way is owned by uid %lu",
+			 (unsigned long)down->st_uid);
 	else
 		return true;
 	return false;
 }
 
-int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved,
-			char *why, size_t whylen)
+int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
+			size_t whylen)
 {
 	char *real = realpath(path, NULL);
 	char *walk = real != NULL ? strdup(real) : NULL;

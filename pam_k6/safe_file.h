@@ -63,8 +63,8 @@ bool k6_folder_trusted(int dir_fd, const struct k6_file_rules *r, char *why, siz
  * Returns the descriptor, or -1 with a phrase naming the folder in why
  * ("the folder /opt is writable by group or others").
  */
-int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved,
-			char *why, size_t whylen);
+int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
+			size_t whylen);
 
 /* Check what fstat said of an open file; K6_FILE_OK or why not. */
 enum k6_file_verdict k6_file_trusted(const struct stat *st, const struct k6_file_rules *r,

@@ -276,7 +276,8 @@ static void test_proxy_password_never_shown(void **state)
 		{ "http://ops:pa/s3cret@proxy.example:3128", "http://ops:***@proxy.example:3128" },
 		{ "http://ops:pa?s3cret@proxy.example:3128", "http://ops:***@proxy.example:3128" },
 		{ "http://ops:p@s3cret@proxy.example:3128", "http://ops:***@proxy.example:3128" },
-		{ "socks5h://ops:s3cret@proxy.example:1080", "socks5h://ops:***@proxy.example:1080" },
+		{ "socks5h://ops:s3cret@proxy.example:1080",
+		  "socks5h://ops:***@proxy.example:1080" },
 		{ "http://ops@proxy.example:3128", "http://ops@proxy.example:3128" },
 		{ "http://proxy.example:3128", "http://proxy.example:3128" },
 	};
