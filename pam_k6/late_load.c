@@ -56,6 +56,7 @@ static bool trusted(const char *path, char **load_path, char *why, size_t len)
 	char *real = NULL;
 	char rule[256];
 	struct stat st;
+	size_t size;
 	bool ok = false;
 	int dfd = -1;
 	int fd = -1;
@@ -83,13 +84,13 @@ static bool trusted(const char *path, char **load_path, char *why, size_t len)
 		snprintf(why, len, "%s %s", path, rule);
 		goto out;
 	}
-	*load_path = malloc(strlen(real) + strlen(slash) + 1);
+	size = strlen(real) + strlen(slash) + 1;
+	*load_path = malloc(size);
 	if (*load_path == NULL) {
 		snprintf(why, len, "%s: out of memory", path);
 		goto out;
 	}
-	strcpy(*load_path, real);
-	strcat(*load_path, slash);
+	snprintf(*load_path, size, "%s%s", real, slash);
 	ok = true;
 out:
 	if (fd >= 0)

@@ -69,19 +69,24 @@ static bool owner_allowed(uid_t uid, const struct k6_file_rules *r)
 static bool folder_above_trusted(const struct stat *up, const struct stat *down,
 				 const struct k6_file_rules *r, char *why, size_t whylen)
 {
-	if (!owner_allowed(up->st_uid, r))
+	if (!owner_allowed(up->st_uid, r)) {
 		snprintf(why, whylen, "is owned by uid %lu", (unsigned long)up->st_uid);
-	else if ((up->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return false;
+	}
+	if ((up->st_mode & (S_IWGRP | S_IWOTH)) == 0)
 		return true;
-	else if ((up->st_mode & S_ISVTX) == 0)
+	if ((up->st_mode & S_ISVTX) == 0) {
 		forbidden_mode(up->st_mode, S_IWGRP | S_IWOTH, why, whylen);
-	else if (!owner_allowed(down->st_uid, r))
+		return false;
+	}
+	/* Sticky: only root and an entry's owner may rename or remove it. */
+	if (!owner_allowed(down->st_uid, r)) {
 		snprintf(why, whylen,
 			 "is writable by others, and what it holds on the way is owned by uid %lu",
 			 (unsigned long)down->st_uid);
-	else
-		return true;
-	return false;
+		return false;
+	}
+	return true;
 }
 
 int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
