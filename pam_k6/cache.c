@@ -13,9 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <nettle/hmac.h>
-
 #include "cache.h"
+#include "late.h"
 #include "secret.h"
 #include "safe_file.h"
 
@@ -169,6 +168,11 @@ void k6_cache_open(struct k6_cache *c, const char *dir)
 		c->why = "the cache folder is not root's alone (want owner root, mode 0700)";
 		goto off;
 	}
+	c->hash = k6_hash(c->hash_why, sizeof(c->hash_why));
+	if (c->hash == NULL) {
+		c->why = c->hash_why;
+		goto off;
+	}
 	c->writable = geteuid() == 0 && faccessat(c->dir_fd, ".", W_OK, AT_EACCESS) == 0;
 	if (!host_key(c))
 		goto off;
@@ -206,13 +210,14 @@ void k6_cache_name(const struct k6_cache *c, const char *token, const char *cons
 	static const char domain[] = "pam_k6 cache v1";
 	static const char hex[] = "0123456789abcdef";
 	size_t size = sizeof(domain) + sizeof(uint32_t) + strlen(token);
-	unsigned char mac[SHA256_DIGEST_SIZE];
-	struct hmac_sha256_ctx ctx;
+	unsigned char mac[K6_CACHE_MAC_SIZE];
 	unsigned char *msg;
 	size_t at;
 	size_t i;
 
 	name->hex[0] = '\0';
+	if (c->hash == NULL)
+		return;
 	for (i = 0; i < nfields; i++)
 		size += sizeof(uint32_t) + strlen(fields[i]);
 	msg = malloc(size);
@@ -222,16 +227,12 @@ void k6_cache_name(const struct k6_cache *c, const char *token, const char *cons
 	at = put_field(msg, sizeof(domain), token);
 	for (i = 0; i < nfields; i++)
 		at = put_field(msg, at, fields[i]);
-	hmac_sha256_set_key(&ctx, sizeof(c->key), c->key);
-	hmac_sha256_update(&ctx, at, msg);
-	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	c->hash->hmac_sha256(c->key, sizeof(c->key), msg, at, mac);
 	for (i = 0; i < sizeof(mac); i++) {
 		name->hex[2 * i] = hex[mac[i] >> 4];
 		name->hex[2 * i + 1] = hex[mac[i] & 0x0f];
 	}
 	name->hex[2 * sizeof(mac)] = '\0';
-	/* The context holds the key, and what it has hashed of the token. */
-	explicit_bzero(&ctx, sizeof(ctx));
 	explicit_bzero(mac, sizeof(mac));
 	/* The message holds the token. */
 	k6_free_secret_n(msg, size);

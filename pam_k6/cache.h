@@ -31,16 +31,23 @@
 /* Records beyond this many are pruned, the oldest first. */
 #define K6_CACHE_MAX_RECORDS 10000
 
+/* A record's name is an HMAC-SHA-256: this many bytes, twice as many hex digits. */
+#define K6_CACHE_MAC_SIZE 32
+
+struct k6_hash_ops;
+
 struct k6_cache {
 	int dir_fd; /* -1: no cache this time (why says so) */
 	bool writable;
-	unsigned char key[32]; /* the host secret */
-	const char *why;       /* why the cache is off or read-only, for the log */
+	unsigned char key[32];          /* the host secret */
+	const struct k6_hash_ops *hash; /* the hashing part (late.h) */
+	const char *why;                /* why the cache is off or read-only, for the log */
+	char hash_why[200];             /* why the hashing part could not be loaded */
 };
 
 /* A record's name: the hex HMAC of what it answers for; "" if none could be made. */
 struct k6_cache_name {
-	char hex[65];
+	char hex[2 * K6_CACHE_MAC_SIZE + 1];
 };
 
 struct k6_cache_record {

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The part of pam_k6 that loads late, when a login first needs it: the
- * network (libcurl, json-c: the request and its answer), with the 35 or so
- * libraries libcurl brings.  Loading pam_k6.so costs a process next to
- * nothing, a login answered from the cache or refused before any request
- * never loads the network, and only a login that asks the API does.
+ * The parts of pam_k6 that load late, when a login first needs them:
+ *   - the network (libcurl, json-c: the request and its answer), with the
+ *     35 or so libraries libcurl brings: only a login that asks the API;
+ *   - the hashes (Nettle's HMAC-SHA-256 for the cache's record names,
+ *     libxcrypt for the tokens file): only a login that uses the cache or
+ *     a tokens file.
+ * Loading pam_k6.so costs a process next to nothing: a stack whose earlier
+ * line decides, or a login refused before any of these, loads neither.
  *
- * The part is reached through one table.  pam_k6.so loads it as a shared
+ * Each part is reached through one table.  pam_k6.so loads it as a shared
  * object found by an absolute path fixed at build time (late_load.c);
  * pam_k6ctl, the tests, the fuzzers and the benchmark link the same code in
  * (late_linked.c).
@@ -16,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "k6_client.h"
 #include "options.h"
@@ -40,5 +44,25 @@ extern const struct k6_net_ops k6_net_part;
  * be made, and the login says so.  Safe to call from any thread.
  */
 const struct k6_net_ops *k6_net(char *why, size_t len);
+
+/* The hashing part: what the cache and the tokens file need of Nettle and libxcrypt. */
+struct k6_hash_ops {
+	const char *version; /* a part of another build is refused */
+	/* HMAC-SHA-256 of msg under key, into digest (32 bytes). */
+	void (*hmac_sha256)(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t msglen,
+			    uint8_t *digest);
+	/* libxcrypt's crypt_checksalt, crypt_rn and crypt_gensalt_rn. */
+	int (*checksalt)(const char *setting);
+	char *(*crypt_rn)(const char *phrase, const char *setting, void *data, int size);
+	char *(*gensalt_rn)(const char *prefix, unsigned long count, const char *rbytes,
+			    int nrbytes, char *output, int output_size);
+	/* Nettle's memeql_sec: equal, in a time that does not depend on where they differ. */
+	int (*equal)(const void *a, const void *b, size_t n);
+};
+
+extern const struct k6_hash_ops k6_hash_part;
+
+/* The hashing part, or NULL with the reason in why; as k6_net(). */
+const struct k6_hash_ops *k6_hash(char *why, size_t len);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The late part loaded: pam_k6.so opens the network part's shared object
- * the first time a login needs it, by the absolute path fixed when it was
- * built, never searched for.  The object must be a regular file owned by
+ * The late parts loaded: pam_k6.so opens a part's shared object (the
+ * network, the hashes) the first time a login needs it, by the absolute
+ * path fixed when it was built, never searched for.  The object must be a regular file owned by
  * root (K6_PART_OWNER) that no one else may change, in a folder no one else
  * may change, below folders that no one else may change either (or sticky
  * ones, as /tmp), and of this very build.  Once loaded it stays loaded (as the
@@ -24,8 +24,8 @@
 #include "late.h"
 #include "safe_file.h"
 
-#ifndef K6_NET_PART
-#error "K6_NET_PART names the network part's shared object"
+#if !defined(K6_NET_PART) || !defined(K6_HASH_PART)
+#error "K6_NET_PART and K6_HASH_PART name the parts' shared objects"
 #endif
 #ifndef K6_PART_OWNER
 #define K6_PART_OWNER 0
@@ -42,6 +42,7 @@ struct part {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct part net = { K6_NET_PART, "k6_net_part", NULL };
+static struct part hash = { K6_HASH_PART, "k6_hash_part", NULL };
 
 /*
  * The object, its folder and every folder above are root's alone, checked on
@@ -129,23 +130,36 @@ out:
 	return table;
 }
 
+/* A part of another build would read our structures wrongly. */
+static bool same_build(const struct part *p, const char *version, char *why, size_t len)
+{
+	if (strcmp(version, PACKAGE_VERSION) == 0)
+		return true;
+	snprintf(why, len,
+		 "%s is of pam_k6 %s, this module of %s: reinstall, or restart the process",
+		 p->path, version, PACKAGE_VERSION);
+	return false;
+}
+
 const struct k6_net_ops *k6_net(char *why, size_t len)
 {
 	const struct k6_net_ops *ops = load(&net, why, len);
 
-	if (ops == NULL)
+	if (ops == NULL || !same_build(&net, ops->version, why, len))
 		return NULL;
-	/* A part of another build would read our structures wrongly. */
-	if (strcmp(ops->version, PACKAGE_VERSION) != 0) {
-		snprintf(why, len,
-			 "%s is of pam_k6 %s, this module of %s: reinstall, or restart the process",
-			 net.path, ops->version, PACKAGE_VERSION);
-		return NULL;
-	}
 	if (ops->options_size != sizeof(struct k6_options) ||
 	    ops->outcome_size != sizeof(struct k6_outcome)) {
 		snprintf(why, len, "%s was built with other structures than this module", net.path);
 		return NULL;
 	}
+	return ops;
+}
+
+const struct k6_hash_ops *k6_hash(char *why, size_t len)
+{
+	const struct k6_hash_ops *ops = load(&hash, why, len);
+
+	if (ops == NULL || !same_build(&hash, ops->version, why, len))
+		return NULL;
 	return ops;
 }

@@ -3,12 +3,12 @@
 
 #include <crypt.h>
 #include <errno.h>
-#include <nettle/memops.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "late.h"
 #include "log_escape.h"
 #include "safe_file.h"
 #include "secret.h"
@@ -50,11 +50,16 @@ static bool hash_chars(const char *s)
 
 static bool check_hash(const char *hash, char *why, size_t whylen)
 {
+	const struct k6_hash_ops *h;
+
 	if (hash[0] != '$' || strlen(hash) >= K6_HASH_MAX || !hash_chars(hash)) {
 		snprintf(why, whylen, "the second field must be a crypt(5) hash such as $6$...");
 		return false;
 	}
-	switch (crypt_checksalt(hash)) {
+	h = k6_hash(why, whylen);
+	if (h == NULL)
+		return false;
+	switch (h->checksalt(hash)) {
 	case CRYPT_SALT_OK:
 		return true;
 	case CRYPT_SALT_METHOD_LEGACY:
@@ -247,14 +252,15 @@ size_t k6_tokens_accounts(const struct k6_tokens *t)
  * 1 if the token hashes to hash, 0 if not, -1 if crypt failed (errno).
  * The hash's length is no secret; its bytes are compared in constant time.
  */
-static int same_hash(const char *token, const char *hash, struct crypt_data *d)
+static int same_hash(const struct k6_hash_ops *h, const char *token, const char *hash,
+		     struct crypt_data *d)
 {
 	size_t n = strlen(hash);
-	const char *got = crypt_rn(token, hash, d, (int)sizeof(*d));
+	const char *got = h->crypt_rn(token, hash, d, (int)sizeof(*d));
 
 	if (got == NULL)
 		return -1;
-	return strlen(got) == n && memeql_sec(got, hash, n);
+	return strlen(got) == n && h->equal(got, hash, n);
 }
 
 enum k6_status k6_tokens_match(const struct k6_tokens *t, const char *user, const char *token,
@@ -262,10 +268,13 @@ enum k6_status k6_tokens_match(const struct k6_tokens *t, const char *user, cons
 {
 	/* Scratch that holds what crypt derives from the token: wiped when done. */
 	struct crypt_data *d = NULL;
+	const struct k6_hash_ops *h = k6_hash(why, whylen);
 	enum k6_status st = K6_DENIED;
 	size_t i;
 
 	*match = NULL;
+	if (h == NULL)
+		return K6_CONFIG;
 	for (i = 0; i < t->n && st == K6_DENIED; i++) {
 		const struct k6_token_line *l = &t->lines[i];
 		int same;
@@ -276,7 +285,7 @@ enum k6_status k6_tokens_match(const struct k6_tokens *t, const char *user, cons
 			snprintf(why, whylen, "out of memory");
 			return K6_NOMEM;
 		}
-		same = same_hash(token, l->hash, d);
+		same = same_hash(h, token, l->hash, d);
 		if (same > 0) {
 			*match = l;
 			st = K6_OK;
@@ -313,16 +322,19 @@ enum k6_status k6_token_hash(const char *token, char *hash, size_t hashlen, char
 {
 	char rbytes[16];
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	const struct k6_hash_ops *h = k6_hash(why, whylen);
 	struct crypt_data *d;
 	const char *got;
 	enum k6_status st = K6_SYSTEM;
 
+	if (h == NULL)
+		return K6_CONFIG;
 	if (!random_bytes(rbytes, sizeof(rbytes))) {
 		snprintf(why, whylen, "no random bytes for a salt: %s", strerror(errno));
 		return K6_SYSTEM;
 	}
-	if (crypt_gensalt_rn(K6_HASH_METHOD, K6_HASH_ROUNDS, rbytes, (int)sizeof(rbytes), setting,
-			     (int)sizeof(setting)) == NULL) {
+	if (h->gensalt_rn(K6_HASH_METHOD, K6_HASH_ROUNDS, rbytes, (int)sizeof(rbytes), setting,
+			  (int)sizeof(setting)) == NULL) {
 		snprintf(why, whylen, "no salt: %s", strerror(errno));
 		return K6_SYSTEM;
 	}
@@ -331,7 +343,7 @@ enum k6_status k6_token_hash(const char *token, char *hash, size_t hashlen, char
 		snprintf(why, whylen, "out of memory");
 		return K6_NOMEM;
 	}
-	got = crypt_rn(token, setting, d, (int)sizeof(*d));
+	got = h->crypt_rn(token, setting, d, (int)sizeof(*d));
 	if (got == NULL)
 		snprintf(why, whylen, "the hash cannot be computed: %s", strerror(errno));
 	else if (strlen(got) >= hashlen)
@@ -346,16 +358,20 @@ enum k6_status k6_token_hash(const char *token, char *hash, size_t hashlen, char
 
 bool k6_token_hash_complete(const char *hash, char *why, size_t whylen)
 {
-	struct crypt_data *d = calloc(1, sizeof(*d));
+	const struct k6_hash_ops *h = k6_hash(why, whylen);
+	struct crypt_data *d;
 	const char *got;
 	bool ok = false;
 
+	if (h == NULL)
+		return false;
+	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return false;
 	}
 	/* Any phrase gives a hash as long as a whole one: a salt alone is shorter. */
-	got = crypt_rn("pam_k6 check", hash, d, (int)sizeof(*d));
+	got = h->crypt_rn("pam_k6 check", hash, d, (int)sizeof(*d));
 	if (got == NULL)
 		snprintf(why, whylen, "the hash cannot be computed: %s", strerror(errno));
 	else if (strlen(got) != strlen(hash))

@@ -32,6 +32,7 @@ MODULE = os.environ.get("K6_TEST_MODULE",
                         os.path.join(SRCDIR, "tests", "intree", ".libs", "pam_k6.so"))
 # The network part the tests' module loads (see late.h), and the module as installed.
 NET_PART = os.environ.get("K6_TEST_NET_PART", os.path.join(SRCDIR, ".libs", "pam_k6_net.so"))
+HASH_PART = os.environ.get("K6_TEST_HASH_PART", os.path.join(SRCDIR, ".libs", "pam_k6_hash.so"))
 INSTALLED_MODULE = os.environ.get("K6_TEST_INSTALLED_MODULE",
                                   os.path.join(SRCDIR, ".libs", "pam_k6.so"))
 DRIVER = os.environ.get("K6_TEST_DRIVER", os.path.join(SRCDIR, "tests", "pam_driver"))

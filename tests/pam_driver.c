@@ -61,7 +61,7 @@ static void usage(void)
 		"  -F       with -n, fork after the first round: the child does the other rounds,\n"
 		"           then the parent does them too\n"
 		"  -O       at the end, list the open IP sockets and whether they close on exec\n"
-		"  -L       at the end, say which of libcurl, libjson-c and libcrypto are mapped\n"
+		"  -L       at the end, say which libraries the late parts bring are mapped\n"
 		"  -H       at the end, count the copies of $K6_TEST_SECRET left in the heap\n"
 		"  -G       initialise libcurl first, as a host that uses libcurl itself does\n");
 	exit(2);
@@ -329,10 +329,11 @@ static void print_sockets(void)
 	closedir(d);
 }
 
-/* What the module brought into this process: its network part loads late. */
+/* What the module brought into this process: its parts load late. */
 static void print_libraries(void)
 {
-	static const char *const names[] = { "libcurl", "libjson-c", "libcrypto", "pam_k6_net" };
+	static const char *const names[] = { "libcurl",   "libjson-c",   "libcrypto",  "pam_k6_net",
+					     "libnettle", "libcrypt.so", "pam_k6_hash" };
 	FILE *f = fopen("/proc/self/maps", "r");
 	bool mapped[sizeof(names) / sizeof(names[0])] = { false };
 	char line[1024];

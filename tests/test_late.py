@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The network part loads late: a process that loads pam_k6 but never asks
-the API (pam_k6 not called, a cached login, an account or an answer refused
-before any request) never maps libcurl, json-c or a TLS library; one that
-asks does.  A network part that is missing, broken, not root's alone or of
-another build is a configuration error with one log line, never a crash,
-and the cached path works without it.
+"""The parts load late: a process that loads pam_k6 but never asks the API
+(pam_k6 not called, a cached login, an account or an answer refused before
+any request) never maps libcurl, json-c or a TLS library; one that asks
+does.  Nettle and libcrypt come with the hashing part, only when a login
+uses the cache or a tokens file.  A network part that is missing, broken,
+not root's alone or of another build is a configuration error with one log
+line, never a crash, and the cached path works without it; without the
+hashing part the cache is off (logins are validated online) and a tokens
+file cannot be used.
 
 The part's troubles are made in a private mount namespace (unshare -m),
 over the build tree's part, for the one driver run only: root only.
@@ -16,11 +19,12 @@ import shutil
 import subprocess
 
 import k6test
-from k6test import (NET_PART, PAM_AUTH_ERR, PAM_SERVICE_ERR, PAM_SUCCESS, PAM_USER_UNKNOWN,
-                    PamTestCase)
+from k6test import (HASH_PART, NET_PART, PAM_AUTH_ERR, PAM_SERVICE_ERR, PAM_SUCCESS,
+                    PAM_USER_UNKNOWN, PamTestCase)
 
 TOKEN = "k6late0123456789abcdef0123456789"
 HEAVY = ("libcurl", "libjson-c", "libcrypto", "pam_k6_net")
+HASHING = ("libnettle", "libcrypt.so", "pam_k6_hash")
 
 
 class Late(PamTestCase):
@@ -41,9 +45,11 @@ class Late(PamTestCase):
         return self.authenticate([token], args=args, user=user,
                                  options=["-L"] + list(kw.pop("options", [])), **kw)
 
-    def assert_nothing_heavy(self, r):
-        self.assertEqual(set(r.mapped), set(HEAVY), r.stdout)
+    def assert_nothing_heavy(self, r, hashing=False):
+        self.assertEqual(set(r.mapped), set(HEAVY + HASHING), r.stdout)
         self.assertEqual([lib for lib in HEAVY if r.mapped[lib]], [], r.stdout)
+        self.assertEqual([lib for lib in HASHING if r.mapped[lib]],
+                         list(HASHING) if hashing else [], r.stdout)
 
     def need_root(self):
         if os.geteuid() != 0:
@@ -79,7 +85,8 @@ class LoadedLate(Late):
         self.assertEqual(r.auth, PAM_SUCCESS)
         self.assert_outcome(r, "success", "cache=hit")
         self.assertEqual(r.k6_env(), first.k6_env())
-        self.assert_nothing_heavy(r)
+        # The record's name is an HMAC: the hashing part, and only it.
+        self.assert_nothing_heavy(r, hashing=True)
         self.assertEqual(self.api.take_requests(), [])
 
     def test_online_loads_the_network_part(self):
@@ -106,10 +113,17 @@ class PartTrouble(Late):
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
                 'mount --bind "$0" "$1" && shift && exec "$@"', source, NET_PART]
 
-    def without_part(self):
-        """A prefix that hides the part's folder behind an empty one."""
+    def without_part(self, part=NET_PART):
+        """A prefix that hides the part's folder behind one that holds the
+        other parts only."""
+        keep = os.path.join(self.work, "keep")
+        os.makedirs(keep, exist_ok=True)
+        others = " ".join('"$1/%s"' % os.path.basename(p) for p in (NET_PART, HASH_PART)
+                          if p != part)
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                'mount -t tmpfs -o mode=755 tmpfs "$0" && exec "$@"', os.path.dirname(NET_PART)]
+                'mount --bind "$0" "$1" && mount -t tmpfs -o mode=755 tmpfs "$0" && '
+                'cp -p %s "$0/" && shift && exec "$@"' % others,
+                os.path.dirname(part), keep]
 
     def copy(self, name, mode=0o755, owner=0, data=None):
         path = os.path.join(self.work, name)
@@ -145,6 +159,25 @@ class PartTrouble(Late):
         self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
         self.assert_outcome(r, "success", "cache=hit")
         self.assertEqual(r.env["K6_CLOUD_STACK_ID"], "12345")
+
+    def test_without_the_hashing_part_the_cache_is_off(self):
+        r = self.login(self.cached_args(), prefix=self.without_part(HASH_PART))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        self.assertIn("logins are validated online", r.log_text())
+        self.assertIn(HASH_PART, r.log_text())
+        self.assertEqual(len(self.api.take_requests()), 1)
+        self.assertEqual(os.listdir(self.cache), [])
+
+    def test_without_the_hashing_part_no_tokens_file(self):
+        tokens = os.path.join(self.work, "pam_k6.tokens")
+        with open(tokens, "w") as f:
+            f.write("alice $6$rounds=1000$abcdefghijklmnop$" + "x" * 86 + "\n")
+        os.chmod(tokens, 0o644)
+        r = self.login(self.args("tokens=" + tokens), prefix=self.without_part(HASH_PART))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR, r.stderr[-2000:])
+        self.assert_outcome(r, "configuration error", HASH_PART, "No such file or directory")
+        self.assertEqual(len(r.logs), 1, r.log_text())
+        self.assertEqual(self.api.take_requests(), [])
 
     def test_not_a_shared_object(self):
         self.refused(self.over_part(self.copy("empty.so", data=b"")), "cannot load", NET_PART)

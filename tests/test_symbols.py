@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 """The built objects: the module exports pam_sm_authenticate and
 pam_sm_setcred, nothing else, and links neither libcurl, json-c nor any
-TLS library (its network part brings them when a login needs them); the
-network part exports its table and nothing else; all are hardened and
-NODELETE."""
+TLS library, nor Nettle nor libcrypt (its network and hashing parts bring
+them when a login needs them); each part exports its table and nothing
+else; all are hardened and NODELETE."""
 
 import ctypes
 import os
@@ -14,21 +14,19 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from k6test import INSTALLED_MODULE, MODULE, NET_PART, SKIP  # noqa: E402
+from k6test import HASH_PART, INSTALLED_MODULE, MODULE, NET_PART, SKIP  # noqa: E402
 
 WANTED = {"pam_sm_authenticate", "pam_sm_setcred"}
-# What loading pam_k6.so may bring into a process: libc and libpam (which
-# every PAM application has already), Nettle for the cache's HMAC, and
-# libcrypt for the tokens file's hashes (libc's companion, which pam_unix,
-# sshd and sudo's stacks load anyway).
-MODULE_NEEDS = {"libc.so.6", "libpam.so.0", "libdl.so.2", "ld-linux-x86-64.so.2",
-                "libnettle.so.8", "libcrypt.so.1"}
-HEAVY = re.compile(r"libcurl|libjson-c|libcrypto|libssl|libgnutls|libnghttp2")
+# What loading pam_k6.so may bring into a process: libc and libpam, which
+# every PAM application has already.
+MODULE_NEEDS = {"libc.so.6", "libpam.so.0", "libdl.so.2", "ld-linux-x86-64.so.2"}
+HEAVY = re.compile(r"libcurl|libjson-c|libcrypto|libssl|libgnutls|libnghttp2|libnettle|libcrypt")
 
 OBJECTS = {
     "module as installed": (INSTALLED_MODULE, WANTED),
     "module the tests load": (MODULE, WANTED),
     "network part": (NET_PART, {"k6_net_part"}),
+    "hashing part": (HASH_PART, {"k6_hash_part"}),
 }
 
 
@@ -59,9 +57,13 @@ class Symbols(unittest.TestCase):
                 self.assertLessEqual(libs, MODULE_NEEDS, libs)
                 self.assertFalse([lib for lib in libs if HEAVY.search(lib)])
 
-    def test_the_network_part_brings_its_own_libraries(self):
+    def test_the_parts_bring_their_own_libraries(self):
         self.assertIn("libcurl.so.4", needed(NET_PART))
         self.assertTrue(any(lib.startswith("libjson-c") for lib in needed(NET_PART)))
+        self.assertTrue(any(lib.startswith("libnettle") for lib in needed(HASH_PART)))
+        self.assertIn("libcrypt.so.1", needed(HASH_PART))
+        self.assertFalse([lib for lib in needed(HASH_PART)
+                          if re.search(r"libcurl|libjson-c|libssl|libcrypto", lib)])
 
     def test_loads_now_and_finds_entry_points(self):
         if os.environ.get("K6_TEST_SANITIZED"):
@@ -71,6 +73,9 @@ class Symbols(unittest.TestCase):
             self.assertTrue(hasattr(lib, name), name)
         self.assertFalse(hasattr(lib, "k6_client_validate"))
         self.assertFalse(hasattr(lib, "k6_net"))
+        # Nor, through its own dependencies, Nettle or libcrypt.
+        self.assertFalse(hasattr(lib, "nettle_hmac_sha256_digest"))
+        self.assertFalse(hasattr(lib, "crypt_rn"))
 
     def test_linked_nodelete_and_hardened(self):
         for what, (path, _) in OBJECTS.items():

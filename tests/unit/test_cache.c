@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cache.h"
+#include "late.h"
 
 static char dir[] = "/tmp/pam_k6-cache-unit.XXXXXX";
 static char store[600];
@@ -88,6 +89,7 @@ static void test_names_depend_on_the_key(void **state)
 	(void)state;
 	memset(&one, 0, sizeof(one));
 	one.dir_fd = -1;
+	one.hash = &k6_hash_part;
 	memset(one.key, 0x5a, sizeof(one.key));
 	same = one;
 	other = one;
