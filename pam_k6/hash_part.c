@@ -11,7 +11,10 @@
 #include <nettle/memops.h>
 #include <string.h>
 
+#include "cache.h"
 #include "late.h"
+
+_Static_assert(SHA256_DIGEST_SIZE == K6_CACHE_MAC_SIZE, "a record's name is one HMAC-SHA-256");
 
 static void hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t msglen,
 			uint8_t *digest)

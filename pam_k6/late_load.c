@@ -2,12 +2,13 @@
 /*
  * The late parts loaded: pam_k6.so opens a part's shared object (the
  * network, the hashes) the first time a login needs it, by the absolute
- * path fixed when it was built, never searched for.  The object must be a regular file owned by
- * root (K6_PART_OWNER) that no one else may change, in a folder no one else
- * may change, below folders that no one else may change either (or sticky
- * ones, as /tmp), and of this very build.  Once loaded it stays loaded (as the
- * module does, -z nodelete); a load that failed is tried again by the next
- * login, so that a fixed installation needs no restart.
+ * path fixed when it was built, never searched for.  The object must be a
+ * regular file owned by root (K6_PART_OWNER) that no one else may change,
+ * in a folder no one else may change, below folders that no one else may
+ * change either (or sticky ones, as /tmp), and of this very build.  Once
+ * loaded it stays loaded (as the module does, -z nodelete); a load that
+ * failed is tried again by the next login, so that a fixed installation
+ * needs no restart.
  */
 #include "config.h"
 
