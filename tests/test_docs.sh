@@ -24,7 +24,7 @@ else
 	exit 77
 fi
 
-options=$srcdir/pam_k6/options.c
+options=$srcdir/pam_k6/core/options.c
 keys=$(sed -n -e 's/^	{ "\([a-z_]*\)", set_.*/\1/p' -e 's/^	KEY(\([a-z_]*\), .*/\1/p' \
 	-e 's/^	FLAG(\([a-z_]*\)),/\1/p' "$options")
 # Every entry of the key table must have been read, or the check below is hollow.

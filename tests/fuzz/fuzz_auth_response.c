@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth_response.h"
 #include "log_safe.h"
+#include "net/auth_response.h"
 
 /* What k6_client.c gives the describer. */
 #define DETAIL_LEN (K6_REASON_MAX - 32)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log_escape.h"
+#include "base/log_escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "log_safe.h"
-#include "options.h"
-#include "stack_url.h"
+#include "core/options.h"
+#include "core/stack_url.h"
 
 /* What pam_k6.c gives the setter. */
 #define ERR_LEN K6_REASON_MAX

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stack_url.h"
+#include "core/stack_url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "token.h"
+#include "core/token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

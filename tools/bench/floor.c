@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The floor for "make bench": the one request pam_k6 makes, with libcurl and
- * the options pam_k6/k6_client.c sets, and nothing else: no PAM, no option
+ * the options pam_k6/net/k6_client.c sets, and nothing else: no PAM, no option
  * parsing, no JSON.  Each request gets a fresh easy handle, as a login does.
  *
  *   floor [-n N] [-r] [-f CAFILE] [-d CAPATH] URL TOKEN STACK_URL
@@ -57,7 +57,7 @@ static bool one_request(CURL *kept, const char *url, struct curl_slist *headers,
 		if (rc == CURLE_OK)                         \
 			rc = curl_easy_setopt(h, opt, val); \
 	} while (0)
-	/* The options of pam_k6/k6_client.c, in its order. */
+	/* The options of pam_k6/net/k6_client.c, in its order. */
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_HTTPGET, 1L);
 	SET(CURLOPT_HTTPHEADER, headers);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Files pam_k6 believes: the configuration file, the users file, the
+ * cache's records and key.  A file is read only through descriptors (its
+ * folder first, then the file inside that very folder, never through a
+ * symbolic link) and only when the descriptor shows what the rules ask:
+ * a regular file of the right owner, no forbidden mode bits, not too large.
+ */
+#ifndef K6_SAFE_FILE_H
+#define K6_SAFE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "base/k6_status.h"
+
+/* The largest configuration, users or tokens file. */
+#define K6_FILE_MAX ((size_t)64 * 1024)
+
+struct k6_file_rules {
+	uid_t owner;             /* who must own the file and its folder */
+	mode_t forbidden;        /* mode bits the file must not have */
+	mode_t folder_forbidden; /* mode bits its folder must not have */
+	size_t max_size;         /* a larger file is refused */
+};
+
+/*
+ * The administrator's files: root's, and only root may change them or
+ * their folder (a group that may write the folder may delete the file,
+ * and with it the pins and trust settings it holds).
+ */
+#define K6_ADMIN_FILE_RULES(uid)                                         \
+	{                                                                \
+		(uid), S_IWGRP | S_IWOTH, S_IWGRP | S_IWOTH, K6_FILE_MAX \
+	}
+
+enum k6_file_verdict {
+	K6_FILE_OK,
+	K6_FILE_MISSING,   /* no such file (or folder) */
+	K6_FILE_LINK,      /* a symbolic link: never followed */
+	K6_FILE_UNTRUSTED, /* not a regular file, another owner, a forbidden mode */
+	K6_FILE_TOO_LARGE,
+	K6_FILE_ERROR, /* it could not be opened or read: errno */
+};
+
+/*
+ * Check an open folder against the rules' owner and folder_forbidden.
+ * false with the reason in why ("is not owned by root", ...).
+ */
+bool k6_folder_trusted(int dir_fd, const struct k6_file_rules *r, char *why, size_t whylen);
+
+/*
+ * Open the folder at an absolute path (O_PATH, for openat and fstat) if no
+ * one but root and r->owner can change what it holds: each folder above it
+ * must be theirs and writable by no one else, or be sticky (as /tmp) and
+ * hold the next one as theirs, and the folder itself must pass
+ * k6_folder_trusted.  Symbolic links in the path are resolved first; the
+ * resolved path, walked without following any link, is what is checked, and
+ * is left in *resolved (malloc'd) for whoever must name the folder again.
+ * Returns the descriptor, or -1 with a phrase naming the folder in why
+ * ("the folder /opt is writable by group or others").
+ */
+int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
+			size_t whylen);
+
+/* Check what fstat said of an open file; K6_FILE_OK or why not. */
+enum k6_file_verdict k6_file_trusted(const struct stat *st, const struct k6_file_rules *r,
+				     char *why, size_t whylen);
+
+/*
+ * Read the file name in the folder dir_fd whole into buf (bufsize bytes,
+ * at least r->max_size + 1: the text is NUL-terminated), its length in
+ * *len.  Anything but K6_FILE_OK explains itself in why, as a phrase that
+ * follows the file's name ("is a symbolic link").
+ */
+enum k6_file_verdict k6_read_file_at(int dir_fd, const char *name, const struct k6_file_rules *r,
+				     char *buf, size_t bufsize, size_t *len, char *why,
+				     size_t whylen);
+
+/*
+ * Read the whole of path (absolute) into *data (malloc'd, NUL-terminated,
+ * length *len) after checking its folder and the file against the rules.
+ * A file or folder that does not exist sets *missing.  Returns K6_OK,
+ * K6_CONFIG with "path: reason" in err, or K6_NOMEM.
+ */
+enum k6_status k6_read_trusted_file(const char *path, const struct k6_file_rules *r, char **data,
+				    size_t *len, bool *missing, char *err, size_t errlen);
+
+#endif

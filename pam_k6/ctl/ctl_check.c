@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pam_k6ctl check: the configuration as the module would read it, for the
+ * given module arguments or for each pam_k6 line of a pam.d service.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <strings.h>
+
+#include "core/cache.h"
+#include "core/options.h"
+#include "core/pamd.h"
+#include "core/tokens.h"
+#include "core/users.h"
+#include "ctl/commands.h"
+#include "ctl/ctl.h"
+#include "net/trust.h"
+
+struct table {
+	const struct k6_options *o;
+};
+
+static void print_option(void *ctx, const char *key, const char *value, enum k6_origin origin,
+			 unsigned line)
+{
+	const struct table *t = ctx;
+	char from[300];
+
+	switch (origin) {
+	case K6_FROM_FILE:
+		snprintf(from, sizeof(from), "%s:%u", t->o->conf_read, line);
+		break;
+	case K6_FROM_ARGUMENT:
+		snprintf(from, sizeof(from), "argument");
+		break;
+	case K6_FROM_DEFAULT:
+	default:
+		snprintf(from, sizeof(from), "default");
+		break;
+	}
+	printf("  %-17s %-40s %s\n", key, value, from);
+}
+
+/*
+ * What the tokens file's parser cannot see: a hash no token can match.  The
+ * module loads such a line and never matches it; counted in *unmatchable.
+ */
+static void check_tokens(const struct k6_options *o, const struct k6_tokens *t, int *unmatchable)
+{
+	char why[160];
+	char problem[600];
+	size_t i;
+
+	printf("  %-17s %s: %zu line%s for %zu account%s\n", "tokens file", o->tokens, t->n,
+	       t->n == 1 ? "" : "s", k6_tokens_accounts(t), k6_tokens_accounts(t) == 1 ? "" : "s");
+	for (i = 0; i < t->n; i++) {
+		if (k6_token_hash_complete(t->lines[i].hash, why, sizeof(why)))
+			continue;
+		snprintf(problem, sizeof(problem), "%s:%u: %s", o->tokens, t->lines[i].line, why);
+		print_problem(unmatchable, problem);
+	}
+}
+
+/* What would make every login fail, or degrade it, beyond the options themselves. */
+static void check_environment(const struct k6_options *o, const struct k6_users *users,
+			      const struct k6_tokens *tokens, int *problems, int *unmatchable)
+{
+	char what[600];
+	struct k6_cache cache;
+
+	if (k6_trust_check(o, what, sizeof(what)) == K6_OK) {
+		printf("  %-17s %s\n", "trust store", what);
+	} else {
+		printf("  %-17s unusable\n", "trust store");
+		print_problem(problems, what);
+	}
+	if (o->users != NULL)
+		printf("  %-17s %s: %zu line%s\n", "users file", o->users, users->n,
+		       users->n == 1 ? "" : "s");
+	if (o->tokens != NULL)
+		check_tokens(o, tokens, unmatchable);
+	if (o->cache_ttl == 0 && o->offline_ttl == 0) {
+		printf("  %-17s off\n", "cache");
+		return;
+	}
+	k6_cache_open(&cache, o->cache_dir);
+	if (cache.why == NULL) {
+		printf("  %-17s %s: usable\n", "cache", o->cache_dir);
+	} else {
+		printf("  %-17s %s: %s\n", "cache", o->cache_dir, cache.why);
+		fprintf(stderr,
+			"pam_k6ctl: warning: cache %s: %s; logins would be validated online\n",
+			o->cache_dir, cache.why);
+	}
+	k6_cache_close(&cache);
+}
+
+static int check_one(const struct args *a)
+{
+	struct k6_options o;
+	struct k6_users users;
+	struct k6_tokens tokens;
+	struct table t = { &o };
+	int problems = 0;
+	int unmatchable = 0;
+	enum k6_status st = read_options(&o, &users, &tokens, a, &problems);
+
+	if (st == K6_NOMEM) {
+		fprintf(stderr, "pam_k6ctl: out of memory\n");
+		return EXIT_OTHER;
+	}
+	if (st == K6_OK) {
+		printf("  %-17s %-40s %s\n", "option", "value", "from");
+		k6_options_each(&o, print_option, &t);
+		check_environment(&o, &users, &tokens, &problems, &unmatchable);
+	}
+	k6_tokens_free(&tokens);
+	k6_users_free(&users);
+	k6_options_free(&o);
+	if (problems > 0 || st != K6_OK) {
+		printf("refused: the module would return PAM_SERVICE_ERR\n");
+		return EXIT_CONFIG;
+	}
+	if (unmatchable > 0) {
+		printf("refused: the module would run, but no token can match %d line%s of the "
+		       "tokens file\n",
+		       unmatchable, unmatchable == 1 ? "" : "s");
+		return EXIT_CONFIG;
+	}
+	printf("accepted\n");
+	return EXIT_ACCEPTED;
+}
+
+static int check_service(const char *dir, const char *service)
+{
+	struct k6_pamd lines;
+	int worst = service_lines(dir, service, &lines, stdout);
+	size_t i;
+
+	for (i = 0; i < lines.n; i++) {
+		const struct k6_pamd_line *l = &lines.lines[i];
+		struct args a = { l->argc, (const char **)l->argv };
+		int rc;
+
+		printf("\n%s:%u: %s\n", l->file, l->line, l->text);
+		if (strcasecmp(l->type, "auth") != 0) {
+			fprintf(stderr,
+				"pam_k6ctl: error: %s:%u: pam_k6 is an auth module; a %s line "
+				"fails\n",
+				l->file, l->line, l->type);
+			worst = EXIT_CONFIG;
+			continue;
+		}
+		rc = check_one(&a);
+		if (rc > worst)
+			worst = rc;
+	}
+	k6_pamd_free(&lines);
+	return worst;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct common c;
+	int rc = parse_common(argc, argv, &c, false);
+
+	if (rc >= 0)
+		return rc;
+	if (c.service != NULL)
+		return check_service(c.pam_dir, c.service);
+	print_args("module arguments:", &c.args);
+	return check_one(&c.args);
+}
