@@ -316,7 +316,8 @@ class Service(Ctl):
                       k6_stack=PAMD_K6 % {"module": MODULE, "args": args})
         run = self.run_ctl("check", "--service", "sshd", "--pam-dir", d)
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-        self.assertIn("%s/sshd, as pam_k6ctl reads it (not libpam" % d, run.stdout)
+        self.assertIn("%s/sshd, as libpam 1.5.2 reads it (relative includes in %s)" % (d, d),
+                      run.stdout)
         # One pam_k6 line, where it starts, continued line joined; the
         # commented-out one is not read.
         found = re.findall(r"^(%s/\S+):(\d+): (.*)$" % re.escape(d), run.stdout, re.M)
@@ -350,7 +351,7 @@ class Service(Ctl):
                  "sshd includes itself"),
                 ({"sshd": "auth include ../passwd\n"}, "is not a file of"),
                 ({"sshd": "@include gone\n"}, "gone: No such file or directory"),
-                ({"sshd": "auth required pam_unix.so\n"}, "no line names pam_k6.so")):
+                ({"sshd": "auth required pam_unix.so\n"}, "no auth line names pam_k6.so")):
             with self.subTest(named):
                 d = self.pamd(**files)
                 run = self.run_ctl("check", "--service", "sshd", "--pam-dir", d)

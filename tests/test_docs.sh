@@ -56,16 +56,17 @@ echo "checked: $(echo $keys | wc -w) options"
 # The recipes' block, as README.md and examples/README.md show it, is the
 # one the shipped files carry.
 sshd=$srcdir/examples/pam.d/sshd
-block=$(grep -E '^auth[[:space:]].*(pam_succeed_if|pam_faillock|pam_k6)\.so' "$sshd")
-[ "$(echo "$block" | wc -l)" -eq 5 ] || {
-	echo "examples/pam.d/sshd: want the five lines of the pam_k6 block"
+block=$(grep -E '^auth[[:space:]]' "$sshd")
+[ "$(echo "$block" | wc -l)" -eq 10 ] || {
+	echo "examples/pam.d/sshd: want the ten lines of the pam_k6 block"
 	status=1
 }
-[ "$block" = "$(grep -E '^auth[[:space:]].*(pam_succeed_if|pam_faillock|pam_k6)\.so' \
-	"$srcdir/examples/pam.d/sudo")" ] || {
-	echo "examples/pam.d/sudo: the pam_k6 block is not the one in examples/pam.d/sshd"
-	status=1
-}
+for service in sudo sudo-i; do
+	[ "$block" = "$(grep -E '^auth[[:space:]]' "$srcdir/examples/pam.d/$service")" ] || {
+		echo "examples/pam.d/$service: the pam_k6 block is not the one in examples/pam.d/sshd"
+		status=1
+	}
+done
 for doc in "$readme" "$srcdir/examples/README.md"; do
 	echo "$block" | while IFS= read -r line; do
 		grep -qxF "$line" "$doc" || {
@@ -76,7 +77,7 @@ for doc in "$readme" "$srcdir/examples/README.md"; do
 done
 
 # One group is asked for a token, named the same everywhere.
-for file in debian/pam-configs/k6 examples/pam.d/sshd examples/pam.d/sudo \
+for file in debian/pam-configs/k6 examples/pam.d/sshd examples/pam.d/sudo examples/pam.d/sudo-i \
 	examples/pam.d/sshd-token-only README.md examples/README.md man/pam_k6.8; do
 	groups=$(grep -o 'ingroup [A-Za-z0-9_-]*' "$srcdir/$file" | sort -u)
 	[ "$groups" = "ingroup k6users" ] || {

@@ -54,6 +54,7 @@ import re
 import secrets
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -932,9 +933,8 @@ class Sshd(SshServer):
         # The other way to choose who is asked: pam_access with a file of
         # its own, in place of the recipe's pam_succeed_if line.
         rules = os.path.join(WORLD.tmp, "access-k6.conf")
-        text, n = re.subn(r"(?m)^auth\s.*\bpam_succeed_if\.so .*$",
-                          "auth  [success=ignore default=4]  pam_access.so accessfile=" + rules,
-                          recipe("sshd"))
+        text, n = re.subn(r"(?m)^(auth\s+\[[^]]*\]\s+)pam_succeed_if\.so .*$",
+                          r"\1pam_access.so accessfile=" + rules, recipe("sshd"))
         self.assertEqual(n, 1)
         write(WORLD.path("pam-sshd"), text)
         write(rules, "+:(%s):ALL\n-:ALL:ALL\n" % USER)
@@ -1264,6 +1264,134 @@ class Sudo(SystemTestCase):
                      "the offline window is not used for a caller whose real user is not root")
         self.assertNotIn("cache=offline", "\n".join(logs))
         self.show("sudo, the API down, the token cached", client=proc.stderr, logs=logs)
+
+
+class Slips(SystemTestCase):
+    """Every number of the recipes' brackets off by one and by two, run
+    through real libpam with the real modules (pam_unix with the account's
+    password, pam_faillock, pam_succeed_if, pam_k6 against the stand-in):
+    a variant opens when a login with no right secret succeeds, for any kind
+    of caller; pam_k6ctl check must refuse exactly the variants that open.
+    The shipped recipe opens on none; pam_k6 0.1.0's opened on five."""
+
+    SERVICE = "sshd"
+    WRONG = "wrong-" + secrets.token_hex(8)
+
+    def variants(self, text):
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            m = re.match(r"^(\s*auth\s+\[)([^]]*)(\].*)$", line)
+            if not m:
+                continue
+            for num in re.finditer(r"=(\d+)", m.group(2)):
+                old = int(num.group(1))
+                for new in (old - 2, old - 1, old + 1, old + 2):
+                    if new < 0:
+                        continue
+                    inside = m.group(2)[:num.start(1)] + str(new) + m.group(2)[num.end(1):]
+                    yield (i + 1, old, new, "\n".join(lines[:i] + [m.group(1) + inside +
+                                                                  m.group(3)] + lines[i + 1:]))
+
+    def service_text(self, text):
+        """The variant as libpam reads it here: recipe()'s changes."""
+        out = []
+        for line in text.splitlines():
+            if line.startswith("@include"):
+                out.append(INCLUDES[line.split()[1]])
+                continue
+            if is_rule(line):
+                line = re.sub(r"(?<=\s)pam_k6\.so(?=\s|$)", MODULE, line)
+                if re.search(r"\spam_faillock\.so\s", line):
+                    line += " nodelay"
+            out.append(line)
+        return "\n".join(out) + "\n"
+
+    def login(self, confdir, user, answers):
+        argv = [k6test.DRIVER, "-d", confdir]
+        for answer in answers:
+            argv += ["-a", answer]
+        proc = subprocess.run(argv + ["slip", user], capture_output=True, text=True, timeout=60)
+        m = re.search(r"^authenticate (\d+)", proc.stdout, re.M)
+        self.assertIsNotNone(m, proc.stdout + proc.stderr)
+        return int(m.group(1))
+
+    def lock_token_path(self):
+        folder = faillock_options("sshd")["dir"]
+        os.makedirs(folder, exist_ok=True)
+        now = int(time.time())
+        with open(os.path.join(folder, USER), "wb") as f:
+            for i in range(int(faillock_options("sshd")["deny"])):
+                f.write(struct.pack("=52sHHQ", b"127.0.0.1", 0, 3, now - i))
+
+    def callers(self):
+        """(who, how it is set up, user, answers): no answer is a right secret."""
+        return (
+            ("a member whose token is refused", lambda: None, USER, [BAD, self.WRONG]),
+            ("a member while the API is down", self.api_down, USER, [self.GOOD, self.WRONG]),
+            ("a member whose token path is locked", self.lock_token_path, USER,
+             [BAD, self.WRONG]),
+            ("an account not in k6users", lambda: WORLD.set_k6users([]), USER,
+             [BAD, self.WRONG]),
+            ("root", lambda: None, "root", [BAD, self.WRONG]),
+            ("no such account", lambda: None, NOBODY, [BAD, self.WRONG]),
+        )
+
+    def opens(self, confdir):
+        opened = []
+        for who, setup, user, answers in self.callers():
+            self.configure()
+            WORLD.set_k6users([USER])
+            clear_tallies()
+            setup()
+            if self.login(confdir, user, answers) == 0:
+                opened.append(who)
+        self.configure()
+        WORLD.set_k6users([USER])
+        clear_tallies()
+        return opened
+
+    def check(self, path):
+        run = subprocess.run([k6test.CTL, "check", "--service-file", path, "--service", "sshd"],
+                             capture_output=True, text=True, timeout=60)
+        return run.returncode, "PAM_SUCCESS with no secret checked" in run.stderr
+
+    def slip_verdicts(self, text):
+        confdir = WORLD.path("slips")
+        os.makedirs(confdir, exist_ok=True)
+        path = os.path.join(confdir, "slip")
+        found = []
+        for line, old, new, variant in self.variants(text):
+            write(path, self.service_text(variant))
+            opened = self.opens(confdir)
+            rc, refused = self.check(path)
+            with self.subTest(line=line, old=old, new=new, opened=opened):
+                self.assertEqual(refused, bool(opened))
+                if refused:
+                    self.assertEqual(rc, 2)
+            found.append((line, old, new, opened))
+        return found
+
+    def test_no_slip_opens_the_shipped_recipe(self):
+        found = self.slip_verdicts(example("sshd"))
+        self.assertEqual(len(found), 20)
+        self.assertEqual([f for f in found if f[3]], [])
+
+    def test_five_slips_opened_the_old_recipe_and_check_refuses_them(self):
+        with open(os.path.join(k6test.SRCDIR, "tests", "pamd", "sshd-0.1.0")) as f:
+            found = self.slip_verdicts(f.read())
+        self.assertEqual(len(found), 15)
+        self.assertEqual(sorted((line, old, new) for line, old, new, opened in found if opened),
+                         [(24, 4, 3), (24, 4, 6), (33, 3, 5), (40, 2, 1), (40, 2, 4)])
+
+    def test_the_recipe_itself_lets_nobody_in_without_a_secret(self):
+        confdir = WORLD.path("slips")
+        os.makedirs(confdir, exist_ok=True)
+        write(os.path.join(confdir, "slip"), self.service_text(example("sshd")))
+        self.assertEqual(self.opens(confdir), [])
+        # And the right secrets do pass: the harness can see an opening.
+        self.assertEqual(self.login(confdir, USER, [self.GOOD]), 0)
+        WORLD.set_k6users([])
+        self.assertEqual(self.login(confdir, USER, [WORLD.password]), 0)
 
 
 class SshdConfig(unittest.TestCase):

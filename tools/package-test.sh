@@ -81,6 +81,7 @@ for page in man8/pam_k6.8.gz man5/pam_k6.conf.5.gz; do
 	[ -f "/usr/share/man/$page" ] || fail "no man page $page"
 done
 for doc in README.md.gz examples/README.md examples/pam.d/sshd examples/pam.d/sudo \
+	examples/pam.d/sudo-i \
 	examples/pam.d/sshd-token-only examples/sshd_config.d/00-pam_k6.conf \
 	examples/selinux/pam_k6.te examples/pam_k6.conf examples/pam_k6.users \
 	examples/pam_k6.tokens; do

@@ -33,26 +33,42 @@ int k6_pam_code(enum k6_status st)
 
 const char *k6_pam_code_name(int code)
 {
-	switch (code) {
-	case PAM_SUCCESS:
-		return "PAM_SUCCESS";
-	case PAM_AUTH_ERR:
-		return "PAM_AUTH_ERR";
-	case PAM_AUTHINFO_UNAVAIL:
-		return "PAM_AUTHINFO_UNAVAIL";
-	case PAM_SERVICE_ERR:
-		return "PAM_SERVICE_ERR";
-	case PAM_BUF_ERR:
-		return "PAM_BUF_ERR";
-	case PAM_USER_UNKNOWN:
-		return "PAM_USER_UNKNOWN";
-	case PAM_CONV_ERR:
-		return "PAM_CONV_ERR";
-	case PAM_INCOMPLETE:
-		return "PAM_INCOMPLETE";
-	case PAM_SYSTEM_ERR:
-		return "PAM_SYSTEM_ERR";
-	default:
+	static const char *const names[] = {
+		"PAM_SUCCESS",
+		"PAM_OPEN_ERR",
+		"PAM_SYMBOL_ERR",
+		"PAM_SERVICE_ERR",
+		"PAM_SYSTEM_ERR",
+		"PAM_BUF_ERR",
+		"PAM_PERM_DENIED",
+		"PAM_AUTH_ERR",
+		"PAM_CRED_INSUFFICIENT",
+		"PAM_AUTHINFO_UNAVAIL",
+		"PAM_USER_UNKNOWN",
+		"PAM_MAXTRIES",
+		"PAM_NEW_AUTHTOK_REQD",
+		"PAM_ACCT_EXPIRED",
+		"PAM_SESSION_ERR",
+		"PAM_CRED_UNAVAIL",
+		"PAM_CRED_EXPIRED",
+		"PAM_CRED_ERR",
+		"PAM_NO_MODULE_DATA",
+		"PAM_CONV_ERR",
+		"PAM_AUTHTOK_ERR",
+		"PAM_AUTHTOK_RECOVERY_ERR",
+		"PAM_AUTHTOK_LOCK_BUSY",
+		"PAM_AUTHTOK_DISABLE_AGING",
+		"PAM_TRY_AGAIN",
+		"PAM_IGNORE",
+		"PAM_ABORT",
+		"PAM_AUTHTOK_EXPIRED",
+		"PAM_MODULE_UNKNOWN",
+		"PAM_BAD_ITEM",
+		"PAM_CONV_AGAIN",
+		"PAM_INCOMPLETE",
+	};
+
+	if (code < 0 || code >= (int)(sizeof(names) / sizeof(names[0])))
 		return "PAM_?";
-	}
+	return names[code];
 }

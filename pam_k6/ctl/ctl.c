@@ -23,8 +23,9 @@
 #include "ctl/ctl.h"
 
 static const char usage_text[] =
-	"usage: pam_k6ctl check [--service NAME] [--pam-dir DIR] [-- ARG...]\n"
-	"       pam_k6ctl test USER [--service NAME] [--pam-dir DIR]\n"
+	"usage: pam_k6ctl check [--service NAME] [--service-file FILE] [--pam-dir DIR]\n"
+	"                       [--secret-module NAME]... [-- ARG...]\n"
+	"       pam_k6ctl test USER [--service NAME] [--service-file FILE] [--pam-dir DIR]\n"
 	"                           [--no-cache | --update-cache] [-- ARG...]\n"
 	"       pam_k6ctl cache [--cache-dir DIR] list\n"
 	"       pam_k6ctl cache [--cache-dir DIR] purge [--expired]\n"
@@ -41,9 +42,12 @@ static const char usage_text[] =
 	"\n"
 	"  check   read the configuration as the module would for these module\n"
 	"          arguments (or those of each pam_k6 line of /etc/pam.d/NAME) and\n"
-	"          print every option in effect with where it came from\n"
+	"          print every option in effect with where it came from; with a\n"
+	"          service, walk every way through its auth stack and refuse one\n"
+	"          that ends in success with no secret checked\n"
 	"  test    read a token (without echo from a terminal, else one line of\n"
-	"          standard input) and run what the module runs for USER\n"
+	"          standard input) and run what the module runs for USER; with a\n"
+	"          service, only if its stack reaches pam_k6 for USER\n"
 	"  cache   list the validation cache's records, or remove them\n"
 	"  hash    read a token and print the tokens file line for it, to send to\n"
 	"          the operator (with --check, ask the k6 API first)\n"
@@ -53,7 +57,8 @@ static const char usage_text[] =
 	"  tokens  list the tokens file: users, comments, dates; never a hash\n"
 	"\n"
 	"exit: 0 accepted, 1 refused, 2 configuration or usage error,\n"
-	"      3 the k6 API could not be reached, 4 any other failure\n";
+	"      3 the k6 API could not be reached, 4 any other failure,\n"
+	"      5 the stack does not ask USER for a token\n";
 
 void usage(FILE *to)
 {
@@ -121,26 +126,56 @@ enum k6_status read_options(struct k6_options *o, struct k6_users *users, struct
 	return st;
 }
 
-int service_lines(const char *dir, const char *service, struct k6_pamd *lines, FILE *out)
+const char *service_name(const struct service_spec *s)
 {
-	int problems = 0;
-	enum k6_status st =
-		k6_pamd_find(dir, service, MODULE_FILE, lines, print_problem, &problems);
+	const char *slash;
 
-	fprintf(out,
-		"%s/%s, as pam_k6ctl reads it (not libpam: includes and substacks are followed "
-		"within %s)\n",
-		dir, service, dir);
+	if (s->name != NULL || s->file == NULL)
+		return s->name != NULL ? s->name : "";
+	slash = strrchr(s->file, '/');
+	return slash != NULL ? slash + 1 : s->file;
+}
+
+int read_service(const struct service_spec *s, struct k6_pamd *p, FILE *out)
+{
+	struct k6_pamd_source src = { s->dir, service_name(s), s->file, K6_LIBPAM_MODULE_DIR };
+	int problems = 0;
+	enum k6_status st = k6_pamd_read(&src, p, print_problem, &problems);
+
+	if (s->file != NULL)
+		fprintf(out,
+			"%s, as libpam 1.5.2 would read it as the service %s "
+			"(relative includes in %s)\n",
+			s->file, src.service, s->dir);
+	else
+		fprintf(out, "%s/%s, as libpam 1.5.2 reads it (relative includes in %s)\n", s->dir,
+			src.service, s->dir);
 	if (st == K6_NOMEM) {
 		fprintf(stderr, "pam_k6ctl: out of memory\n");
 		return EXIT_OTHER;
 	}
-	if (lines->n == 0) {
-		fprintf(stderr, "pam_k6ctl: error: %s/%s: no line names %s\n", dir, service,
-			MODULE_FILE);
-		problems++;
-	}
-	return problems > 0 || st != K6_OK ? EXIT_CONFIG : EXIT_ACCEPTED;
+	if (p->aborts)
+		fprintf(stderr, "pam_k6ctl: error: %s: every login fails with PAM_ABORT\n",
+			p->abort_why);
+	return problems > 0 || st != K6_OK || p->aborts ? EXIT_CONFIG : EXIT_ACCEPTED;
+}
+
+bool is_k6_line(const struct k6_handler *h)
+{
+	return h->kind == K6_HANDLER_MODULE && strcmp(k6_handler_basename(h), MODULE_FILE) == 0;
+}
+
+const struct k6_handler *first_k6_line(const struct k6_pamd *p, const struct service_spec *s)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->h[i].type == K6_PAM_AUTH && is_k6_line(&p->h[i]))
+			return &p->h[i];
+	fprintf(stderr, "pam_k6ctl: error: %s%s%s: no auth line names %s\n",
+		s->file != NULL ? s->file : s->dir, s->file != NULL ? "" : "/",
+		s->file != NULL ? "" : service_name(s), MODULE_FILE);
+	return NULL;
 }
 
 char *read_token(const char *prompt)
@@ -215,13 +250,15 @@ int exit_for(int pam_code)
 	}
 }
 
-int service_or_args(const char *service, const struct args *a)
+int service_or_args(const struct service_spec *s, const struct args *a)
 {
-	if (service != NULL && a->argc > 0)
-		return usage_error("%s", "give --service or module arguments, not both");
-	if (service != NULL && (service[0] == '\0' || strchr(service, '/') != NULL))
+	if ((s->name != NULL || s->file != NULL) && a->argc > 0)
+		return usage_error("%s", "give a service or module arguments, not both");
+	if (s->name != NULL && (s->name[0] == '\0' || strchr(s->name, '/') != NULL))
 		return usage_error("--service %s: a service is a file name of the pam.d folder",
-				   service);
+				   s->name);
+	if (s->file != NULL && s->file[0] == '\0')
+		return usage_error("%s", "--service-file needs a file");
 	return -1;
 }
 
@@ -229,7 +266,9 @@ int parse_common(int argc, char **argv, struct common *c, bool for_test)
 {
 	static const struct option long_options[] = {
 		{ "service", required_argument, NULL, 's' },
+		{ "service-file", required_argument, NULL, 'f' },
 		{ "pam-dir", required_argument, NULL, 'd' },
+		{ "secret-module", required_argument, NULL, 'm' },
 		{ "no-cache", no_argument, NULL, 'n' },
 		{ "update-cache", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
@@ -238,17 +277,25 @@ int parse_common(int argc, char **argv, struct common *c, bool for_test)
 	int opt;
 
 	memset(c, 0, sizeof(*c));
-	c->pam_dir = PAMD_DIR;
+	c->svc.dir = PAMD_DIR;
 	c->cache_use = K6_CACHE_NO_WRITE;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			c->service = optarg;
+			c->svc.name = optarg;
+			break;
+		case 'f':
+			c->svc.file = optarg;
 			break;
 		case 'd':
-			c->pam_dir = optarg;
+			c->svc.dir = optarg;
+			break;
+		case 'm':
+			if (c->nsecret == sizeof(c->secret) / sizeof(c->secret[0]))
+				return usage_error("%s", "too many --secret-module");
+			c->secret[c->nsecret++] = optarg;
 			break;
 		case 'n':
 		case 'u':
@@ -269,5 +316,7 @@ int parse_common(int argc, char **argv, struct common *c, bool for_test)
 	}
 	c->args.argc = argc - optind;
 	c->args.argv = (const char **)argv + optind;
-	return service_or_args(c->service, &c->args);
+	if (c->nsecret > 0 && c->svc.name == NULL && c->svc.file == NULL)
+		return usage_error("%s", "--secret-module applies to a service");
+	return service_or_args(&c->svc, &c->args);
 }

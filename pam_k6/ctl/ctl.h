@@ -27,6 +27,7 @@ enum {
 	EXIT_CONFIG = 2,      /* a configuration or usage error; PAM_SERVICE_ERR */
 	EXIT_UNAVAILABLE = 3, /* test: PAM_AUTHINFO_UNAVAIL */
 	EXIT_OTHER = 4,       /* test: any other PAM code */
+	EXIT_NOT_ASKED = 5,   /* test --service: the stack never reaches pam_k6 for USER */
 };
 
 /* The module arguments: after "--", or those of a pam.d line. */
@@ -55,11 +56,28 @@ void print_problem(void *ctx, const char *problem);
 enum k6_status read_options(struct k6_options *o, struct k6_users *users, struct k6_tokens *tokens,
 			    const struct args *a, int *problems);
 
+/* Where a pam.d service is found: --service NAME, --service-file FILE, --pam-dir DIR. */
+struct service_spec {
+	const char *name; /* with file: the service the file stands for (its name if NULL) */
+	const char *file;
+	const char *dir;
+};
+
 /*
- * The pam_k6 lines of a service, said on out; an empty set is a problem
- * of its own.  An exit status.
+ * Read the service as libpam would (pam_k6/core/pamd.h), said on out, with
+ * every problem on standard error.  An exit status: EXIT_CONFIG when
+ * there was a problem (what was read is in p all the same).
  */
-int service_lines(const char *dir, const char *service, struct k6_pamd *lines, FILE *out);
+int read_service(const struct service_spec *s, struct k6_pamd *p, FILE *out);
+
+/* The service's name as libpam would run it: --service, or the file's name. */
+const char *service_name(const struct service_spec *s);
+
+/* Is this handler a line that runs pam_k6 (any type)? */
+bool is_k6_line(const struct k6_handler *h);
+
+/* The first auth line that runs pam_k6, or NULL (said on standard error). */
+const struct k6_handler *first_k6_line(const struct k6_pamd *p, const struct service_spec *s);
 
 /*
  * One line of standard input, or without echo from a terminal: at most one
@@ -81,19 +99,20 @@ int exit_for(int pam_code);
 
 /* The common options of check and test; what follows "--" is module arguments. */
 struct common {
-	const char *service;
-	const char *pam_dir;
+	struct service_spec svc;
 	enum k6_cache_use cache_use;
 	bool cache_flag_seen;
+	const char *secret[32]; /* --secret-module NAME */
+	size_t nsecret;
 	struct args args;
 };
 
 /*
- * --service NAME and module arguments exclude each other, and NAME is a
- * file of the pam.d folder: -1 if so, else the exit status of the usage
- * error said.
+ * A service (--service NAME, --service-file FILE) and module arguments
+ * exclude each other, and NAME is a file of the pam.d folder: -1 if so,
+ * else the exit status of the usage error said.
  */
-int service_or_args(const char *service, const struct args *a);
+int service_or_args(const struct service_spec *s, const struct args *a);
 
 /*
  * check's and test's command line (argv[0] the command's name) into c; for
@@ -101,5 +120,22 @@ int service_or_args(const char *service, const struct args *a);
  * status of a usage error.
  */
 int parse_common(int argc, char **argv, struct common *c, bool for_test);
+
+/*
+ * The auth stack proven (core/stack_check.h): the table of the ways
+ * through it and what they show, on standard output, the errors and
+ * warnings on standard error.  EXIT_CONFIG when a way opens without a
+ * secret (ctl_stack.c).
+ */
+int prove_stack(const struct k6_pamd *p, const struct common *c);
+
+/*
+ * Walk the auth stack for USER, with the answers pam_k6ctl can tell for
+ * the account (core/stack_account.h): -1 with *k6 the pam_k6 line USER
+ * reaches first, or EXIT_NOT_ASKED when no way reaches one (said on
+ * standard output: which line sends USER past, what decides instead).
+ */
+int walk_for_user(const struct k6_pamd *p, const struct common *c, const char *user,
+		  const struct k6_handler **k6);
 
 #endif

@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <strings.h>
 
 #include "core/cache.h"
 #include "core/options.h"
@@ -132,31 +131,43 @@ static int check_one(const struct args *a)
 	return EXIT_ACCEPTED;
 }
 
-static int check_service(const char *dir, const char *service)
+static int check_service(const struct common *c)
 {
-	struct k6_pamd lines;
-	int worst = service_lines(dir, service, &lines, stdout);
+	struct k6_pamd p;
+	int worst = read_service(&c->svc, &p, stdout);
+	size_t lines = 0;
 	size_t i;
+	int rc;
 
-	for (i = 0; i < lines.n; i++) {
-		const struct k6_pamd_line *l = &lines.lines[i];
-		struct args a = { l->argc, (const char **)l->argv };
-		int rc;
+	for (i = 0; i < p.n; i++) {
+		const struct k6_handler *h = &p.h[i];
+		struct args a = { h->argc, (const char **)h->argv };
 
-		printf("\n%s:%u: %s\n", l->file, l->line, l->text);
-		if (strcasecmp(l->type, "auth") != 0) {
+		if (!is_k6_line(h))
+			continue;
+		printf("\n%s:%u: %s\n", h->file, h->line, h->text);
+		if (h->type != K6_PAM_AUTH) {
 			fprintf(stderr,
 				"pam_k6ctl: error: %s:%u: pam_k6 is an auth module; a %s line "
 				"fails\n",
-				l->file, l->line, l->type);
+				h->file, h->line, k6_pam_type_name(h->type));
 			worst = EXIT_CONFIG;
 			continue;
 		}
+		lines++;
 		rc = check_one(&a);
 		if (rc > worst)
 			worst = rc;
 	}
-	k6_pamd_free(&lines);
+	if (lines == 0 && first_k6_line(&p, &c->svc) == NULL)
+		worst = EXIT_CONFIG;
+	rc = prove_stack(&p, c);
+	if (rc > worst)
+		worst = rc;
+	printf("%s %s: %s\n", c->svc.file != NULL ? "file" : "service",
+	       c->svc.file != NULL ? c->svc.file : service_name(&c->svc),
+	       worst == EXIT_ACCEPTED ? "accepted" : "refused");
+	k6_pamd_free(&p);
 	return worst;
 }
 
@@ -167,8 +178,8 @@ int cmd_check(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (c.service != NULL)
-		return check_service(c.pam_dir, c.service);
+	if (c.svc.name != NULL || c.svc.file != NULL)
+		return check_service(&c);
 	print_args("module arguments:", &c.args);
 	return check_one(&c.args);
 }

@@ -161,7 +161,8 @@ int cmd_test(int argc, char **argv)
 {
 	struct common c;
 	const char *user;
-	struct k6_pamd lines;
+	struct k6_pamd p;
+	const struct k6_handler *h;
 	int rc;
 
 	if (argc < 2 || argv[1][0] == '-')
@@ -170,20 +171,20 @@ int cmd_test(int argc, char **argv)
 	rc = parse_common(argc - 1, argv + 1, &c, true);
 	if (rc >= 0)
 		return rc;
-	if (c.service == NULL) {
+	if (c.svc.name == NULL && c.svc.file == NULL) {
 		print_args("module arguments:", &c.args);
 		return test_one(user, &c.args, c.cache_use);
 	}
-	rc = service_lines(c.pam_dir, c.service, &lines, stdout);
+	rc = read_service(&c.svc, &p, stdout);
 	if (rc == EXIT_ACCEPTED) {
-		const struct k6_pamd_line *l = &lines.lines[0];
-		struct args a = { l->argc, (const char **)l->argv };
+		rc = walk_for_user(&p, &c, user, &h);
+		if (rc < 0) {
+			struct args a = { h->argc, (const char **)h->argv };
 
-		printf("%s:%u: %s\n", l->file, l->line, l->text);
-		if (lines.n > 1)
-			printf("(the first of %zu pam_k6 lines)\n", lines.n);
-		rc = test_one(user, &a, c.cache_use);
+			printf("%s:%u: %s\n", h->file, h->line, h->text);
+			rc = test_one(user, &a, c.cache_use);
+		}
 	}
-	k6_pamd_free(&lines);
+	k6_pamd_free(&p);
 	return rc;
 }

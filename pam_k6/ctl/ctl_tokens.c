@@ -125,8 +125,12 @@ static int parse_token_cmd(int argc, char **argv, const char *allowed, struct to
 		return usage_error("unexpected argument '%s'", c->args.argv[0]);
 	if (c->args.argc > 0)
 		c->check = true;
-	if (service_or_args(c->service, &c->args) >= 0)
-		return EXIT_CONFIG;
+	{
+		const struct service_spec svc = { c->service, NULL, c->pam_dir };
+
+		if (service_or_args(&svc, &c->args) >= 0)
+			return EXIT_CONFIG;
+	}
 	if (c->tokens != NULL && c->tokens[0] != '/')
 		return usage_error("--tokens %s: must be an absolute path", c->tokens);
 	if (c->comment != NULL && !k6_tokens_comment_ok(c->comment))
@@ -157,18 +161,22 @@ static int parse_user_cmd(int argc, char **argv, const char *name, const char *a
  */
 static int command_args(const struct token_cmd *c, struct k6_pamd *lines, struct args *a, FILE *out)
 {
+	const struct service_spec svc = { c->service, NULL, c->pam_dir };
+	const struct k6_handler *h;
 	int rc;
 
-	lines->lines = NULL;
-	lines->n = 0;
+	memset(lines, 0, sizeof(*lines));
 	*a = c->args;
 	if (c->service == NULL)
 		return -1;
-	rc = service_lines(c->pam_dir, c->service, lines, out);
+	rc = read_service(&svc, lines, out);
+	h = first_k6_line(lines, &svc);
+	if (h == NULL)
+		return EXIT_CONFIG;
 	if (rc != EXIT_ACCEPTED)
 		return rc;
-	a->argc = lines->lines[0].argc;
-	a->argv = (const char **)lines->lines[0].argv;
+	a->argc = h->argc;
+	a->argv = (const char **)h->argv;
 	return -1;
 }
 
@@ -267,7 +275,7 @@ int cmd_hash(int argc, char **argv)
 	struct token_cmd c;
 	struct k6_options o;
 	struct k6_users users = { NULL, 0 };
-	struct k6_pamd lines = { NULL, 0 };
+	struct k6_pamd lines = { 0 };
 	struct args a;
 	char *user = NULL;
 	char *token = NULL;
@@ -457,7 +465,7 @@ int cmd_enroll(int argc, char **argv)
 	struct k6_options o;
 	struct k6_users users = { NULL, 0 };
 	struct k6_tokens before = { NULL, 0 };
-	struct k6_pamd lines = { NULL, 0 };
+	struct k6_pamd lines = { 0 };
 	struct k6_tokens_edit e;
 	struct args a;
 	char comment[300];
@@ -609,7 +617,7 @@ int cmd_revoke(int argc, char **argv)
 	struct k6_tokens_edit e;
 	char err[600];
 	char *path;
-	struct k6_pamd lines;
+	struct k6_pamd lines = { 0 };
 	struct args a;
 	int rc = parse_user_cmd(argc, argv, "revoke", "talcsd", &c);
 	enum k6_status st;
@@ -639,7 +647,7 @@ int cmd_tokens(int argc, char **argv)
 {
 	struct token_cmd c;
 	struct k6_tokens t;
-	struct k6_pamd lines;
+	struct k6_pamd lines = { 0 };
 	struct args a;
 	char err[600];
 	char *path;
