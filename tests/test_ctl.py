@@ -334,14 +334,21 @@ class Service(Ctl):
         good = " ".join(self.api_args("stack_url=alpha"))
         text = ("auth sufficient %s %s\n"
                 "auth sufficient %s %s timeout=forever\n"
-                "session optional %s stack_url=alpha\n") % (MODULE, good, MODULE, good, MODULE)
+                "session required %s\n"
+                "account required %s\n"
+                "session optional %s\n") % (MODULE, good, MODULE, good, MODULE, MODULE, MODULE)
         d = self.pamd(sudo=text)
         run = self.run_ctl("check", "--service", "sudo", "--pam-dir", d)
         self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
-        self.assertEqual(len(re.findall(r"^%s/sudo:\d+: " % re.escape(d), run.stdout, re.M)), 3)
+        self.assertEqual(len(re.findall(r"^%s/sudo:\d+: " % re.escape(d), run.stdout, re.M)), 5)
         self.assertIn("option 'timeout'", run.stderr)
-        self.assertIn("%s/sudo:3: pam_k6 is an auth module; a session line fails" % d,
-                      run.stderr)
+        # A session line may log; one whose failure ends the session may not.
+        self.assertIn("%s/sudo:3: module_unknown from pam_k6's session line would end the "
+                      "session" % d, run.stderr)
+        self.assertIn("%s/sudo:4: pam_k6 has no account function" % d, run.stderr)
+        self.assertNotIn("%s/sudo:5:" % d, run.stderr)
+        self.assertIn("session line: logs how each session's login was authenticated",
+                      run.stdout)
         self.assertIn("accepted", run.stdout)
 
     def test_loops_outside_and_missing(self):

@@ -81,8 +81,11 @@ def profile_common_auth():
     """common-auth as pam-auth-update writes it with the k6 profile and
     Debian's unix profile enabled: its rule for "end" is the number of
     Primary lines left after this one, and the fallback pam_deny after them."""
-    ours = [line.strip() for line in read(PROFILE).split("Auth:\n", 1)[1].splitlines()
-            if line.startswith("\t")]
+    ours = []
+    for line in read(PROFILE).split("Auth:\n", 1)[1].splitlines():
+        if not line.startswith("\t"):
+            break
+        ours.append(line.strip())
     primary = ours + ["[success=end default=ignore]\tpam_unix.so nullok try_first_pass"]
     lines = []
     for i, line in enumerate(primary):

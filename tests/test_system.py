@@ -481,12 +481,13 @@ def recipe(name, module=MODULE):
             continue
         if is_rule(line):
             line, n = re.subn(r"(?<=\s)pam_k6\.so(?=\s|$)", module, line)
-            k6 += n
+            k6 += n if line.startswith("auth") else 0
             if re.search(r"\spam_faillock\.so\s", line):
                 line += " nodelay"
         lines.append(line)
     if k6 != 1:
-        raise AssertionError("examples/pam.d/%s: want one pam_k6 line, found %d" % (name, k6))
+        raise AssertionError("examples/pam.d/%s: want one pam_k6 auth line, found %d"
+                             % (name, k6))
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <security/_pam_types.h>
 #include <stdio.h>
 
 #include "core/cache.h"
@@ -131,6 +132,36 @@ static int check_one(const struct args *a)
 	return EXIT_ACCEPTED;
 }
 
+/*
+ * pam_k6's session line only logs how the login was authenticated, and
+ * answers PAM_IGNORE: a control that lets that, or a module that is not
+ * installed (PAM_MODULE_UNKNOWN), or any failure, fail the session
+ * (required, requisite, a bracket with "bad") would let a log line decide
+ * who gets a session.
+ */
+static int check_session_line(const struct k6_handler *h)
+{
+	static const int first[] = { PAM_MODULE_UNKNOWN, PAM_IGNORE };
+	int code = -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(first) / sizeof(first[0]) && code < 0; i++)
+		if (h->actions[first[i]] != K6_ACT_IGNORE)
+			code = first[i];
+	for (i = 1; i < K6_PAM_CODES && code < 0; i++)
+		if ((int)i != PAM_NEW_AUTHTOK_REQD && h->actions[i] != K6_ACT_IGNORE)
+			code = (int)i;
+	if (code >= 0) {
+		fprintf(stderr,
+			"pam_k6ctl: error: %s:%u: %s from pam_k6's session line would end the "
+			"session; make it \"session optional pam_k6.so\"\n",
+			h->file, h->line, k6_pam_code_token(code));
+		return EXIT_CONFIG;
+	}
+	printf("  session line: logs how each session's login was authenticated\n");
+	return EXIT_ACCEPTED;
+}
+
 static int check_service(const struct common *c)
 {
 	struct k6_pamd p;
@@ -146,9 +177,15 @@ static int check_service(const struct common *c)
 		if (!is_k6_line(h))
 			continue;
 		printf("\n%s:%u: %s\n", h->file, h->line, h->text);
+		if (h->type == K6_PAM_SESSION) {
+			rc = check_session_line(h);
+			if (rc > worst)
+				worst = rc;
+			continue;
+		}
 		if (h->type != K6_PAM_AUTH) {
 			fprintf(stderr,
-				"pam_k6ctl: error: %s:%u: pam_k6 is an auth module; a %s line "
+				"pam_k6ctl: error: %s:%u: pam_k6 has no %s function; the line "
 				"fails\n",
 				h->file, h->line, k6_pam_type_name(h->type));
 			worst = EXIT_CONFIG;
