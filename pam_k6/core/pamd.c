@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/log_escape.h"
@@ -136,6 +137,13 @@ static char *slurp(const char *path, size_t *len, char *why, size_t whylen)
 		text = strdup("");
 		*len = 0;
 		snprintf(why, whylen, "is a folder: libpam reads it as an empty file");
+		goto out;
+	}
+	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3) {
+		/* /dev/null: libpam reads no line from it. */
+		text = strdup("");
+		*len = 0;
+		snprintf(why, whylen, "is not a regular file: libpam reads it as an empty one");
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -409,18 +417,30 @@ static bool is_regular(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Where libpam loads a module named without a path from: its module folder. */
+/*
+ * Where libpam loads a module named without a path from: its module
+ * folder, and then (Debian's multiarch patch) /lib/security.
+ */
 static char *module_file(const struct reader *r, const char *module)
 {
+	static const char fallback[] = "/lib/security";
 	char *path;
 	size_t len;
 
 	if (module[0] == '/')
 		return strdup(module);
-	len = strlen(r->src->module_dir) + strlen(module) + 2;
+	len = strlen(r->src->module_dir) + strlen(module) + sizeof(fallback) + 2;
 	path = malloc(len);
-	if (path != NULL)
-		snprintf(path, len, "%s/%s", r->src->module_dir, module);
+	if (path == NULL)
+		return NULL;
+	snprintf(path, len, "%s/%s", r->src->module_dir, module);
+	if (!is_regular(path)) {
+		char other[4200];
+
+		snprintf(other, sizeof(other), "%s/%s", fallback, module);
+		if (is_regular(other))
+			snprintf(path, len, "%s", other);
+	}
 	return path;
 }
 
@@ -698,18 +718,17 @@ static int one_line(struct reader *r, bool other, const struct line_ctx *lc, cha
 		kind = K6_HANDLER_MUST_FAIL;
 		why = "it names no module";
 	}
-	if (kind == K6_HANDLER_MUST_FAIL) {
-		problem(r, "%s:%u: libpam cannot use this line (%s): it fails when run", lc->file,
-			lc->line, why);
-		module = NULL;
-		next = NULL;
-	} else if (!module_name_usable(module)) {
+	/* libpam names every handler after its module, a failing one too. */
+	if (module != NULL && !module_name_usable(module)) {
 		problem(r,
 			"%s:%u: libpam refuses a module named \"%s\", and with it the whole "
 			"configuration",
 			lc->file, lc->line, module);
 		return -1;
 	}
+	if (kind == K6_HANDLER_MUST_FAIL)
+		problem(r, "%s:%u: libpam cannot use this line (%s): it fails when run", lc->file,
+			lc->line, why);
 	if (control_error != NULL)
 		problem(r, "%s:%u: libpam cannot read the control (%s): every return is \"bad\"",
 			lc->file, lc->line, control_error);
