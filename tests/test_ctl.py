@@ -198,6 +198,19 @@ class Check(Ctl):
                 self.assertEqual(self.api.take_requests(), [])
                 os.chmod(os.path.join(self.tmp, "broken"), 0o755)
 
+    def test_a_missing_configuration_file_is_named(self):
+        conf = os.environ.get("K6_TEST_CONF", "/etc/security/pam_k6.conf")
+        if os.path.exists(conf):
+            self.skipTest("%s exists on this machine" % conf)
+        run = self.run_ctl("check")
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("pam_k6ctl: error: %s: no such file, and no stack_url= (or users=) on "
+                      "the line" % conf, run.stderr)
+        # The module logs the same.
+        r = self.authenticate([self.GOOD], args=["nodelay"])
+        self.assertIn("%s: no such file, and no stack_url= (or users=) on the line" % conf,
+                      r.stderr)
+
     def test_every_problem_of_a_file_is_listed(self):
         self.need_root()
         conf = self.write("many/pam_k6.conf", "stack_url = alpha\nbogus = 1\ntimeout = later\n"
@@ -357,13 +370,29 @@ class Service(Ctl):
                 ({"sshd": "auth include other\n", "other": "auth substack sshd\n"},
                  "sshd includes itself"),
                 ({"sshd": "auth include ../passwd\n"}, "is not a file of"),
-                ({"sshd": "@include gone\n"}, "gone: No such file or directory"),
-                ({"sshd": "auth required pam_unix.so\n"}, "no auth line names pam_k6.so")):
+                ({"sshd": "@include gone\n"}, "gone: No such file or directory")):
             with self.subTest(named):
                 d = self.pamd(**files)
                 run = self.run_ctl("check", "--service", "sshd", "--pam-dir", d)
                 self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
                 self.assertIn(named, run.stderr)
+
+    def test_a_stack_without_pam_k6_is_proven_all_the_same(self):
+        # What a rollback leaves: Debian's own stack.
+        d = self.pamd(sshd="auth [success=1 default=ignore] pam_unix.so\n"
+                           "auth requisite pam_deny.so\nauth required pam_permit.so\n")
+        run = self.run_ctl("check", "--service", "sshd", "--pam-dir", d)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("note: no auth line names pam_k6.so: only the stack is proven", run.stdout)
+        d = self.pamd(sshd="auth sufficient pam_permit.so\n")
+        run = self.run_ctl("check", "--service", "sshd", "--pam-dir", d)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("PAM_SUCCESS with no secret checked", run.stderr)
+        # test needs a pam_k6 line to test.
+        run = self.run_ctl("test", "alice", "--service", "sshd", "--pam-dir", d,
+                           stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("no auth line names pam_k6.so", run.stderr)
 
     def test_test_takes_the_service_s_arguments(self):
         args = " ".join(self.api_args("stack_url=alpha"))

@@ -474,7 +474,8 @@ class Conversation(PamTestCase):
 
 class Configuration(PamTestCase):
     CASES = [
-        (["nodelay"], "'stack_url' (or 'users') is required"),
+        # The default configuration file is not there: it is named.
+        (["nodelay"], "pam_k6.conf: no such file, and no stack_url= (or users=) on the line"),
         (["stack_url=alpha", "bogus"], "unknown option 'bogus'"),
         (["stack_url=alpha", "api_url=http://127.0.0.1:1"], "'api_url'"),
         (["stack_url=alpha", "api_url=file:///etc/passwd"], "'api_url'"),

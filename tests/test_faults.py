@@ -424,7 +424,8 @@ class Options(Matrix):
                                       "option '%s': value must be yes or no" % flag)
 
     def test_missing_and_unknown(self):
-        self.config_error(self.base("stack_url"), "'stack_url' (or 'users') is required")
+        self.config_error(self.base("stack_url"),
+                          "pam_k6.conf: no such file, and no stack_url= (or users=) on the line")
         self.config_error(self.args(extra=["stack"]), "unknown option 'stack'")
         self.config_error(self.args(extra=["Debug"]), "unknown option 'Debug'")
         self.config_error(self.args(extra=["try_first_pass", "use_first_pass"]),

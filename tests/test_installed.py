@@ -121,8 +121,8 @@ class Profile(PamTestCase):
         self.assertIn("Password: ", proc.stderr)
         self.assertEqual(self.api.take_requests(), [])
         self.assertTrue(any(line.startswith("auth configuration error:") and
-                            "'stack_url'" in line and "is required" in line
-                            for line in logs), logs)
+                            "/etc/security/pam_k6.conf: no such file, and no stack_url= (or "
+                            "users=) on the line" in line for line in logs), logs)
 
     def test_with_stack_url_a_token_logs_in(self):
         proc, logs = self.run_common_auth(self.base_args(), self.GOOD)

@@ -86,7 +86,7 @@ class Profile(PamTestCase):
         r = self.run_profile("alice", [self.GOOD], k6_args=["nodelay"])
         self.assertNotEqual(r.auth, PAM_SUCCESS)
         self.assertEqual(r.prompts, [("echo_off", "Password: ")])
-        self.assert_outcome(r, "configuration error", "'stack_url'")
+        self.assert_outcome(r, "configuration error", "pam_k6.conf: no such file, and no stack_url=")
         self.assertEqual(self.api.take_requests(), [])
 
 

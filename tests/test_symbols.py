@@ -16,7 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from k6test import HASH_PART, INSTALLED_MODULE, MODULE, NET_PART, SKIP  # noqa: E402
 
-WANTED = {"pam_sm_authenticate", "pam_sm_setcred"}
+WANTED = {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_open_session", "pam_sm_close_session"}
 # What loading pam_k6.so may bring into a process: libc and libpam, which
 # every PAM application has already.
 MODULE_NEEDS = {"libc.so.6", "libpam.so.0", "libdl.so.2", "ld-linux-x86-64.so.2"}

@@ -298,7 +298,7 @@ class World:
         shadow.insert(0, "root:%s:19000:0:99999:7:::" % hashed(self.root_password))
         shadow.append("%s:%s:19000:0:99999:7:::" % (USER, hashed(self.password)))
         write(self.path("shadow"), "\n".join(shadow) + "\n", 0o640)
-        for name in ("pam-sshd", "pam-sudo", "sudoers"):
+        for name in ("pam-sshd", "pam-sudo", "pam-sudo-i", "sudoers"):
             write(self.path(name), "", 0o440 if name == "sudoers" else 0o644)
         # /etc/security as it is, with room for the tests' pam_k6.conf.
         self.security = self.path("security")
@@ -313,6 +313,7 @@ class World:
         for source, target in (("passwd", "/etc/passwd"), ("group", "/etc/group"),
                                ("shadow", "/etc/shadow"),
                                ("pam-sshd", "/etc/pam.d/sshd"), ("pam-sudo", "/etc/pam.d/sudo"),
+                               ("pam-sudo-i", "/etc/pam.d/sudo-i"),
                                ("sudoers", "/etc/sudoers"), ("security", "/etc/security")):
             self.mount(self.path(source), target, "--bind")
         # The build's own folder for pam_k6.conf shows the same copy.
@@ -515,6 +516,48 @@ def clear_tallies():
                 os.unlink(os.path.join(folder, entry))
 
 
+def lock_token_path(user):
+    """The recipes' token tally for user, holding deny= recent failures."""
+    options = faillock_options("sshd")
+    os.makedirs(options["dir"], exist_ok=True)
+    now = int(time.time())
+    with open(os.path.join(options["dir"], user), "wb") as f:
+        for i in range(int(options["deny"])):
+            f.write(struct.pack("=52sHHQ", b"127.0.0.1", 0, 3, now - i))
+
+
+def session_lines(service, logs):
+    """What pam_k6's session line said, after "session opened: "."""
+    return [m.group(1) for m in (re.search(r"pam_k6\(%s:session\): session opened: (.*)$"
+                                           % re.escape(service), line) for line in logs) if m]
+
+
+def fallback_query():
+    """The README's query that counts fallbacks: its grep pattern."""
+    with open(os.path.join(k6test.SRCDIR, "README.md")) as f:
+        m = re.search(r"\| grep -cE '([^']+)'", f.read())
+    if m is None:
+        raise AssertionError("README.md: no fallback query (| grep -cE '...')")
+    return re.compile(m.group(1))
+
+
+def profile_auth():
+    """Debian's common-auth with the pam-auth-update profile enabled: its
+    lines, with "end" counted as pam-auth-update counts it."""
+    with open(os.path.join(k6test.SRCDIR, "debian", "pam-configs", "k6")) as f:
+        text = f.read()
+    ours = []
+    for line in text.split("Auth:\n", 1)[1].splitlines():
+        if not line.startswith("\t"):
+            break
+        ours.append(line.strip())
+    unix = INCLUDES["common-auth"].splitlines()
+    primary = ours + [unix[0].replace("[success=1", "[success=end").split(None, 1)[1]]
+    lines = ["auth " + line.replace("end", str(len(primary) - i))
+             for i, line in enumerate(primary)]
+    return "\n".join(lines + unix[1:])
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -575,7 +618,8 @@ class SystemTestCase(PamTestCase):
         return lines[0]
 
     def no_outcome(self, logs):
-        self.assertEqual([line for line in logs if "pam_k6(" in line], [],
+        self.assertEqual([line for line in logs if re.search(r"pam_k6\([^)]*:auth\)", line)],
+                         [],
                          "pam_k6 ran, and should not have")
 
     def show(self, title, prompts=(), logs=(), client=""):
@@ -855,7 +899,7 @@ class Sshd(SshServer):
     def test_line_before_the_file_leaves_the_password(self):
         # The pam.d file deployed before pam_k6.conf: no stack_url anywhere.
         WORLD.write_conf(None)
-        self.password_decides("configuration error", "'stack_url'")
+        self.password_decides("configuration error", "pam_k6.conf: no such file, and no stack_url=")
 
     def test_module_not_installed_leaves_the_password(self):
         # The pam.d file deployed before the package: libpam cannot load the
@@ -976,8 +1020,97 @@ class Sshd(SshServer):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stdout.strip(), "stack=12345")
 
+    def test_the_session_line_says_how_each_login_went(self):
+        said = []
 
-class SecondFactor(SshServer):
+        def log_in(token, password="", user=USER):
+            login = self.ssh(token, password=password, user=user)
+            self.assert_session(login, user=user)
+            # What pam_k6 kept for the session line stays out of the session.
+            self.assertNotIn("PAM_K6_AUTH", login.env)
+            (line,) = session_lines("sshd", login.logs)
+            said.append(line)
+            return line
+
+        self.assertEqual(log_in(self.GOOD),
+                         "user=%s rhost=127.0.0.1 tty=ssh service=sshd by=token" % USER)
+        self.api_down()
+        self.assertTrue(log_in(self.GOOD, WORLD.password).endswith(" by=other k6=unreachable"))
+        self.configure(self.settings(["cache_tll = 60"]))
+        self.assertTrue(log_in(self.GOOD, WORLD.password).endswith(" by=other k6=config"))
+        self.configure()
+        lock_token_path(USER)
+        self.assertTrue(log_in(self.GOOD, WORLD.password).endswith(" by=other k6=not-asked"))
+        clear_tallies()
+        WORLD.set_k6users([])
+        self.assertTrue(log_in(self.GOOD, WORLD.password).endswith(" by=other k6=not-asked"))
+        self.assertTrue(log_in(self.GOOD, WORLD.root_password, user="root").endswith(
+            " by=other k6=not-asked"))
+        # The README's query counts the logins that fell back to the password
+        # because pam_k6 could not decide, and no other.
+        query = fallback_query()
+        self.assertEqual(len([line for line in said if query.search(
+            "sshd[1]: pam_k6(sshd:session): session opened: " + line)]), 2)
+
+    def test_the_session_line_after_a_refused_token_with_the_profile(self):
+        # The pam-auth-update profile sends a refused token on to the password.
+        text = recipe("sshd")
+        text = re.sub(r"(?s)# BEGIN pam_k6 auth\n.*?# END pam_k6 auth\n", "", text)
+        text = text.replace(INCLUDES["common-auth"], profile_auth().replace(
+            "pam_k6.so", MODULE))
+        write(WORLD.path("pam-sshd"), text)
+        login = self.ssh(BAD, password=WORLD.password)
+        self.assert_session(login)
+        self.assertEqual(session_lines("sshd", login.logs),
+                         ["user=%s rhost=127.0.0.1 tty=ssh service=sshd by=other k6=refused"
+                          % USER])
+        self.assertFalse([line for line in login.logs if fallback_query().search(line)])
+
+
+class WithKey(SshServer):
+    """A key of the test user's in its authorized_keys."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client_key = os.path.join(cls.dir, "client_key")
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pam_k6 test client", "-f",
+            cls.client_key)
+        ssh_dir = os.path.join(WORLD.home, ".ssh")
+        os.makedirs(ssh_dir, 0o700, exist_ok=True)
+        shutil.copy(cls.client_key + ".pub", os.path.join(ssh_dir, "authorized_keys"))
+        for path in (ssh_dir, os.path.join(ssh_dir, "authorized_keys")):
+            os.chown(path, WORLD.uid, WORLD.gid)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(os.path.join(WORLD.home, ".ssh"), ignore_errors=True)
+        super().tearDownClass()
+
+    def with_key(self, token, password=""):
+        return self.ssh(token, password=password, options=["IdentityFile=" + self.client_key])
+
+
+class PublicKey(WithKey):
+    """A key alone: sshd runs no PAM authentication, and the session line
+    says pam_k6 was not asked."""
+
+    SSHD_EXTRA = ("AuthenticationMethods publickey\nPubkeyAuthentication yes\n"
+                  "AuthorizedKeysFile .ssh/authorized_keys\n")
+    CLIENT_EXTRA = ("PreferredAuthentications publickey\nPubkeyAuthentication yes\n"
+                    "IdentitiesOnly yes\n")
+
+    def test_a_key_login_is_not_asked(self):
+        login = self.with_key(self.GOOD)
+        self.assert_session(login, method="publickey")
+        self.assertEqual(login.prompts, [])
+        self.assertEqual(self.api.take_requests(), [])
+        self.assertEqual(session_lines("sshd", login.logs),
+                         ["user=%s rhost=127.0.0.1 tty=ssh service=sshd by=other k6=not-asked"
+                          % USER])
+
+
+class SecondFactor(WithKey):
     """AuthenticationMethods publickey,keyboard-interactive: a key, then the
     token.  With examples/pam.d/sshd-token-only nobody passes without a
     token; with examples/pam.d/sshd the password stands in when pam_k6
@@ -990,26 +1123,6 @@ class SecondFactor(SshServer):
                   "LogLevel VERBOSE\n")
     CLIENT_EXTRA = ("PreferredAuthentications publickey,keyboard-interactive\n"
                     "PubkeyAuthentication yes\nIdentitiesOnly yes\n")
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.client_key = os.path.join(cls.dir, "client_key")
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pam_k6 test client", "-f",
-            cls.client_key)
-        ssh_dir = os.path.join(WORLD.home, ".ssh")
-        os.mkdir(ssh_dir, 0o700)
-        shutil.copy(cls.client_key + ".pub", os.path.join(ssh_dir, "authorized_keys"))
-        for path in (ssh_dir, os.path.join(ssh_dir, "authorized_keys")):
-            os.chown(path, WORLD.uid, WORLD.gid)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(os.path.join(WORLD.home, ".ssh"), ignore_errors=True)
-        super().tearDownClass()
-
-    def with_key(self, token, password=""):
-        return self.ssh(token, password=password, options=["IdentityFile=" + self.client_key])
 
     def assert_key_then_pam(self, login):
         self.assertTrue(any(re.search(r"^sshd\[\d+\]: Partial publickey for %s from " % USER,
@@ -1078,7 +1191,22 @@ class PasswordAuthenticationYes(SshServer):
         self.outcome(login.logs, "denied", "HTTP 401")
 
 
-class Sudo(SystemTestCase):
+    def test_the_session_line_with_the_password_method(self):
+        # sshd runs the password method's authentication in its own process.
+        login = self.ssh(self.GOOD)
+        self.assert_session(login, method="password")
+        self.assertEqual(session_lines("sshd", login.logs),
+                         ["user=%s rhost=127.0.0.1 tty=ssh service=sshd by=token" % USER])
+        self.assertNotIn("PAM_K6_AUTH", login.env)
+        self.api_down()
+        login = self.ssh(WORLD.password)
+        self.assert_session(login, method="password")
+        self.assertEqual(session_lines("sshd", login.logs),
+                         ["user=%s rhost=127.0.0.1 tty=ssh service=sshd by=other k6=unreachable"
+                          % USER])
+
+
+class SudoRunner(SystemTestCase):
     """sudo run by the ordinary test user, reading the token from stdin."""
 
     SERVICE = "sudo"
@@ -1107,11 +1235,15 @@ class Sudo(SystemTestCase):
     def verdicts(self, logs):
         """The verdict of each pam_k6 outcome line.  After a failed try sudo
         asks again (passwd_tries), and meets the end of its input."""
-        return [m.group(1) for m in (re.search(r"pam_k6\(sudo:auth\): auth ([a-z ]+): ", line)
-                                     for line in logs) if m]
+        return [m.group(1) for m in (re.search(r"pam_k6\(%s:auth\): auth ([a-z ]+): "
+                                               % self.SERVICE, line) for line in logs) if m]
 
     def env_of(self, stdout):
         return dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
+
+
+class Sudo(SudoRunner):
+    """sudo with examples/pam.d/sudo."""
 
     def test_good_token_runs_the_command(self):
         proc, logs = self.sudo("sudo -S /usr/bin/id -u", self.GOOD + "\n")
@@ -1121,6 +1253,22 @@ class Sudo(SystemTestCase):
         self.assertEqual(len(self.api.take_requests()), 1)
         self.outcome(logs, "success", "user=%s" % USER, "stack_id=12345")
         self.show("sudo, a good token", [proc.stderr], logs)
+
+    def test_the_session_line_says_how_sudo_went(self):
+        # A token; then, on the timestamp it left, no authentication at all.
+        proc, logs = self.sudo("sudo -S /usr/bin/env; sudo -S -n /usr/bin/true",
+                               self.GOOD + "\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
+        self.assertNotIn("PAM_K6_AUTH", self.env_of(proc.stdout))
+        self.assertEqual(session_lines("sudo", logs),
+                         ["user=root ruser=%s service=sudo by=token" % USER,
+                          "user=root ruser=%s service=sudo by=other k6=not-asked" % USER])
+        self.api_down()
+        proc, logs = self.sudo("sudo -S /usr/bin/true", "%s\n%s\n" % (self.GOOD, WORLD.password))
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
+        self.assertEqual(session_lines("sudo", logs),
+                         ["user=root ruser=%s service=sudo by=other k6=unreachable" % USER])
+        self.assertEqual(len([line for line in logs if fallback_query().search(line)]), 1)
 
     def test_bad_token_ends_the_attempt(self):
         # A refused token ends this attempt: sudo asks for a token again,
@@ -1267,6 +1415,37 @@ class Sudo(SystemTestCase):
         self.show("sudo, the API down, the token cached", client=proc.stderr, logs=logs)
 
 
+class SudoI(SudoRunner):
+    """sudo -i reads /etc/pam.d/sudo-i: examples/pam.d/sudo-i, the same
+    block."""
+
+    SERVICE = "sudo-i"
+
+    def test_sudo_i_token_refused_token_and_the_password(self):
+        proc, logs = self.sudo("sudo -S -i /usr/bin/id -u", self.GOOD + "\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
+        self.assertEqual(proc.stdout, "0\n")
+        self.assertEqual(proc.stderr, PROMPT)
+        self.assertEqual(self.verdicts(logs), ["success"])
+        self.assertEqual(session_lines("sudo-i", logs),
+                         ["user=root ruser=%s service=sudo-i by=token" % USER])
+        # A refused token ends the attempt: sudo asks for a token again.
+        proc, logs = self.sudo("sudo -S -i /usr/bin/id -u; echo status=$?", BAD + "\n")
+        self.assertEqual(proc.stdout, "status=1\n")
+        self.assertTrue(proc.stderr.startswith(PROMPT + "Sorry, try again.\n" + PROMPT),
+                        proc.stderr)
+        self.assertEqual(session_lines("sudo-i", logs), [])
+        # The API down: the password decides.
+        self.api_down()
+        proc, logs = self.sudo("sudo -S -i /usr/bin/id -u",
+                               "%s\n%s\n" % (self.GOOD, WORLD.password))
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n".join(logs))
+        self.assertEqual(proc.stdout, "0\n")
+        self.assertEqual(self.verdicts(logs), ["api unavailable"])
+        self.assertEqual(session_lines("sudo-i", logs),
+                         ["user=root ruser=%s service=sudo-i by=other k6=unreachable" % USER])
+
+
 class Slips(SystemTestCase):
     """Every number of the recipes' brackets off by one and by two, run
     through real libpam with the real modules (pam_unix with the account's
@@ -1316,20 +1495,12 @@ class Slips(SystemTestCase):
         self.assertIsNotNone(m, proc.stdout + proc.stderr)
         return int(m.group(1))
 
-    def lock_token_path(self):
-        folder = faillock_options("sshd")["dir"]
-        os.makedirs(folder, exist_ok=True)
-        now = int(time.time())
-        with open(os.path.join(folder, USER), "wb") as f:
-            for i in range(int(faillock_options("sshd")["deny"])):
-                f.write(struct.pack("=52sHHQ", b"127.0.0.1", 0, 3, now - i))
-
     def callers(self):
         """(who, how it is set up, user, answers): no answer is a right secret."""
         return (
             ("a member whose token is refused", lambda: None, USER, [BAD, self.WRONG]),
             ("a member while the API is down", self.api_down, USER, [self.GOOD, self.WRONG]),
-            ("a member whose token path is locked", self.lock_token_path, USER,
+            ("a member whose token path is locked", lambda: lock_token_path(USER), USER,
              [BAD, self.WRONG]),
             ("an account not in k6users", lambda: WORLD.set_k6users([]), USER,
              [BAD, self.WRONG]),

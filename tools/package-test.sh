@@ -92,6 +92,19 @@ dpkg-deb -f "$deb" Depends | grep -q 'ca-certificates' || fail "the package does
 ! dpkg -L "$package" | grep -q '^/etc/' || fail "the package installs into /etc"
 ! grep -q pam_k6 /etc/pam.d/common-auth || fail "installing the package enabled pam_k6"
 
+say "pam_k6ctl for everyone: on an ordinary user's PATH, and at its old place"
+found=$(su -l nobody -s /bin/sh -c 'command -v pam_k6ctl') ||
+	fail "an ordinary user does not find pam_k6ctl"
+[ "$found" = /usr/bin/pam_k6ctl ] || fail "an ordinary user finds pam_k6ctl at $found"
+[ "$(readlink -f /usr/sbin/pam_k6ctl)" = /usr/bin/pam_k6ctl ] ||
+	fail "/usr/sbin/pam_k6ctl does not lead to /usr/bin/pam_k6ctl"
+line=$(echo k6pkg0123456789abcdef0123456789ab | su -l nobody -s /bin/sh -c 'pam_k6ctl hash') ||
+	fail "an ordinary user cannot run pam_k6ctl hash"
+case $line in
+'nobody $6$'*) ;;
+*) fail "pam_k6ctl hash printed: $line" ;;
+esac
+
 say "pamtester through the installed module"
 run_installed_test installed Installed
 
@@ -128,6 +141,10 @@ say "that common-auth, through pamtester: as shipped, then with stack_url"
 K6_TEST_COMMON_AUTH=$work/common-auth.enabled run_installed_test installed Profile
 
 say "dpkg --purge $package, a pam.d file still naming pam_k6, in a private mount namespace"
+# What the module makes at run time, which the purge must take away.
+mkdir -p /var/cache/pam_k6 /run/pam_k6-faillock
+: >/var/cache/pam_k6/record-left-behind
+: >/run/pam_k6-faillock/nobody
 # A copy of /etc/pam.d with one more file that names the module, mounted
 # over the machine's own: the removal must say so, and still go through.
 mkdir "$work/pam.d-named"
@@ -149,5 +166,8 @@ grep -q '^WARNING: *[/]etc/pam\.d/k6-left-behind$' "$work/purge.log" ||
 ! grep -q pam_k6 /etc/pam.d/* || fail "the machine's /etc/pam.d was changed"
 [ ! -e "$unix_dir/pam_k6.so" ] || fail "the module is still there after purge"
 [ ! -e /usr/share/pam-configs/k6 ] || fail "the profile is still there after purge"
+[ ! -e /var/cache/pam_k6 ] || fail "the cache folder is still there after purge"
+[ ! -e /run/pam_k6-faillock ] || fail "the token tally folder is still there after purge"
+[ ! -e /usr/bin/pam_k6ctl ] && [ ! -L /usr/sbin/pam_k6ctl ] || fail "pam_k6ctl is still there"
 
 say "package-test: all checks passed"

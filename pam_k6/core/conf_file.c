@@ -154,8 +154,9 @@ enum k6_status k6_config_read(struct k6_options *o, int argc, const char **argv,
 
 		file_st = k6_read_trusted_file(path, &rules, &text, &len, &missing, problem,
 					       sizeof(problem));
-		/* Only the default file may be absent. */
+		/* Only the default file may be absent: said if nothing else configures. */
 		if (file_st == K6_CONFIG && missing && !named) {
+			o->conf_missing = path;
 			file_st = K6_OK;
 		} else if (file_st == K6_CONFIG) {
 			/* A file that cannot be trusted is not read at all. */

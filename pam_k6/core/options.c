@@ -554,8 +554,16 @@ enum k6_status k6_options_check(const struct k6_options *o, k6_problem_fn report
 	if (o->users != NULL && o->stack_id != 0)
 		PROBLEM("options 'users' and 'stack_id' exclude each other "
 			"(a users line pins its own stack ID)");
-	if (o->users == NULL && o->stack_url == NULL)
+	if (o->users == NULL && o->stack_url == NULL && o->conf_missing != NULL) {
+		char text[600];
+
+		snprintf(text, sizeof(text),
+			 "%s: no such file, and no stack_url= (or users=) on the line",
+			 o->conf_missing);
+		PROBLEM(text);
+	} else if (o->users == NULL && o->stack_url == NULL) {
 		PROBLEM("option 'stack_url' (or 'users') is required");
+	}
 	if (o->cache_ttl > 0 && o->offline_ttl > 0 && o->offline_ttl < o->cache_ttl)
 		PROBLEM("option 'offline_ttl' must be at least 'cache_ttl'");
 	if (o->try_first_pass && o->use_first_pass)

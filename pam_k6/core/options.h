@@ -76,7 +76,8 @@ struct k6_options {
 	/* The source being applied, and the configuration file's line. */
 	enum k6_origin source;
 	unsigned source_line;
-	char *conf_read; /* the configuration file that was read; NULL: none */
+	char *conf_read;          /* the configuration file that was read; NULL: none */
+	const char *conf_missing; /* the default file, when it was looked for and is not there */
 	enum k6_origin origin[K6_OPTION_KEYS];
 	unsigned origin_line[K6_OPTION_KEYS];
 };

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <security/_pam_types.h>
+#include <string.h>
 
 #include "core/pam_code.h"
 
@@ -71,4 +72,41 @@ const char *k6_pam_code_name(int code)
 	if (code < 0 || code >= (int)(sizeof(names) / sizeof(names[0])))
 		return "PAM_?";
 	return names[code];
+}
+
+const char *k6_session_word(int code)
+{
+	switch (code) {
+	case PAM_SUCCESS:
+		return "token";
+	case PAM_AUTH_ERR:
+		return "refused";
+	case PAM_AUTHINFO_UNAVAIL:
+		return "unreachable";
+	case PAM_SERVICE_ERR:
+		return "config";
+	case PAM_USER_UNKNOWN:
+		return "not-served";
+	default:
+		return "error";
+	}
+}
+
+static const char *const words[] = { "token",      "refused", "unreachable", "config",
+				     "not-served", "error",   "not-asked" };
+
+bool k6_session_word_known(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(word, words[i]) == 0)
+			return true;
+	return false;
+}
+
+bool k6_session_word_fallback(const char *word)
+{
+	return strcmp(word, "unreachable") == 0 || strcmp(word, "config") == 0 ||
+	       strcmp(word, "error") == 0;
 }

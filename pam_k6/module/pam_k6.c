@@ -32,6 +32,12 @@
 
 /* Where pam_sm_setcred finds what pam_sm_authenticate exported. */
 #define ENV_DATA "pam_k6_environment"
+/*
+ * How the last authentication went, for the session line: in the PAM
+ * environment, the one thing that reaches the session when sshd runs the
+ * authentication in another process.  The session line takes it out.
+ */
+#define AUTH_VAR "PAM_K6_AUTH"
 /* libpam varies the delay by up to 50 % either way. */
 #define FAIL_DELAY_USEC 2000000U
 /* An outcome line: the reason, the stack and who asked, all bounded. */
@@ -205,6 +211,25 @@ static void log_target(pam_handle_t *pamh, const struct k6_target *t)
 		   t->stack_id, line);
 }
 
+/* libpam logs the deletion of a variable it does not hold: only one that is there. */
+static void forget_auth(pam_handle_t *pamh)
+{
+	if (pam_getenv(pamh, AUTH_VAR) != NULL)
+		pam_putenv(pamh, AUTH_VAR);
+}
+
+/* What the session line will say of this login; nothing while it may resume. */
+static void remember_auth(pam_handle_t *pamh, int rc)
+{
+	char var[64];
+
+	if (rc == PAM_INCOMPLETE)
+		return;
+	snprintf(var, sizeof(var), "%s=%s", AUTH_VAR, k6_session_word(rc));
+	if (pam_putenv(pamh, var) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_ERR, "cannot keep the outcome for the session line");
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct k6_options opts;
@@ -230,6 +255,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	}
 	read_who(pamh, user, who, sizeof(who));
 	env_forget(pamh);
+	forget_auth(pamh);
 	k6_login_init(&login, &opts, &users, &tokens, log_line, pamh);
 
 	st = k6_options_init(&opts);
@@ -273,6 +299,7 @@ out:
 	k6_login_describe(&login, st, who, reason, line, sizeof(line));
 	pam_syslog(pamh, k6_login_priority(&login, st), "%s", line);
 	rc = to_pam_code(st, conv_rc);
+	remember_auth(pamh, rc);
 	if (rc != PAM_SUCCESS && rc != PAM_INCOMPLETE && !opts.nodelay)
 		pam_fail_delay(pamh, FAIL_DELAY_USEC);
 	if (st == K6_UNAVAILABLE && !(flags & (int)PAM_SILENT))
@@ -306,4 +333,53 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
 		pam_syslog(pamh, LOG_ERR, "cannot re-export the k6 environment: %s",
 			   pam_strerror(pamh, rc));
 	return PAM_SUCCESS;
+}
+
+/*
+ * One line per session opened: how its login was authenticated.  It
+ * decides nothing (PAM_IGNORE), and takes the outcome out of the PAM
+ * environment, so that it does not reach the session's.
+ */
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *item = NULL;
+	const char *user = NULL;
+	const char *word = pam_getenv(pamh, AUTH_VAR);
+	char service[80] = "";
+	char ruser[160] = "";
+	char who[420];
+
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	if (word == NULL)
+		word = "not-asked";
+	else if (!k6_session_word_known(word))
+		word = "error";
+	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item != NULL)
+		user = item;
+	read_who(pamh, user != NULL ? user : "", who, sizeof(who));
+	/* sudo opens the session of the target user; who asked is the remote user. */
+	if (pam_get_item(pamh, PAM_RUSER, &item) == PAM_SUCCESS && item != NULL)
+		k6_escape_str(ruser, sizeof(ruser), item, false);
+	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS && item != NULL)
+		k6_escape_str(service, sizeof(service), item, false);
+	if (strcmp(word, "token") == 0)
+		pam_syslog(pamh, LOG_INFO, "session opened: %s%s%s service=%s by=token", who,
+			   ruser[0] != '\0' ? " ruser=" : "", ruser, service);
+	else
+		pam_syslog(pamh, k6_session_word_fallback(word) ? LOG_NOTICE : LOG_INFO,
+			   "session opened: %s%s%s service=%s by=other k6=%s", who,
+			   ruser[0] != '\0' ? " ruser=" : "", ruser, service, word);
+	forget_auth(pamh);
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_IGNORE;
 }
