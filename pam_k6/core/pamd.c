@@ -795,45 +795,28 @@ static int parse(struct reader *r, const char *path, const char *text, size_t le
 	return rc;
 }
 
-/* _pam_load_conf_file: 0, or -1 where libpam could not read the file. */
-static int load_file(struct reader *r, const char *path, int type, int level, bool other,
-		     const struct line_ctx *from)
+/*
+ * Read a file and parse it, as _pam_load_conf_file and _pam_init_handlers
+ * both do; a problem is said after where ("file:line: " of the include, or
+ * nothing for a service's own file).  0; -1 where libpam refused it; -2 a
+ * bound hit; -3 out of memory; -4 where it could not be read (a file that
+ * is not there said only if say_missing).
+ */
+static int read_file(struct reader *r, const char *path, const char *where, int type, int level,
+		     bool other, bool say_missing)
 {
 	char shown[300];
-	char why[160];
+	char why[160] = "";
 	char *text;
 	size_t len = 0;
 	int rc;
-	int i;
 
 	k6_escape_str(shown, sizeof(shown), path, false);
-	if (level >= K6_PAMD_DEPTH) {
-		problem(r,
-			"%s:%u: substacks nest deeper than %d: libpam puts a failing line in "
-			"their place",
-			from->file, from->line, K6_PAMD_DEPTH);
-		return -1;
-	}
-	for (i = 0; i < r->depth; i++) {
-		if (strcmp(r->reading[i], path) == 0) {
-			problem(r, "%s:%u: %s includes itself; not followed", from->file,
-				from->line, shown);
-			return -1;
-		}
-	}
-	if (r->depth >= (int)(sizeof(r->reading) / sizeof(r->reading[0])) ||
-	    ++r->files > K6_PAMD_FILES) {
-		problem(r, "%s:%u: more than %d files read; not read further", from->file,
-			from->line, K6_PAMD_FILES);
-		r->bounded = true;
-		return -2;
-	}
-	why[0] = '\0';
 	text = slurp(path, &len, why, sizeof(why));
-	if (why[0] != '\0')
-		problem(r, "%s:%u: %s: %s", from->file, from->line, shown, why);
+	if (why[0] != '\0' && (say_missing || text != NULL || errno != ENOENT))
+		problem(r, "%s%s: %s", where, shown, why);
 	if (text == NULL)
-		return -1;
+		return -4;
 	r->reading[r->depth++] = path;
 	rc = parse(r, shown, text, len, type, level, other);
 	r->depth--;
@@ -841,30 +824,49 @@ static int load_file(struct reader *r, const char *path, int type, int level, bo
 	return rc == 0 ? 0 : rc == -2 || rc == -3 ? rc : -1;
 }
 
+/* _pam_load_conf_file: 0, or -1 where libpam could not read the file. */
+static int load_file(struct reader *r, const char *path, int type, int level, bool other,
+		     const struct line_ctx *from)
+{
+	char where[400];
+	int rc;
+	int i;
+
+	snprintf(where, sizeof(where), "%s:%u: ", from->file, from->line);
+	if (level >= K6_PAMD_DEPTH) {
+		problem(r,
+			"%ssubstacks nest deeper than %d: libpam puts a failing line in their "
+			"place",
+			where, K6_PAMD_DEPTH);
+		return -1;
+	}
+	for (i = 0; i < r->depth; i++) {
+		if (strcmp(r->reading[i], path) == 0) {
+			char shown[300];
+
+			k6_escape_str(shown, sizeof(shown), path, false);
+			problem(r, "%s%s includes itself; not followed", where, shown);
+			return -1;
+		}
+	}
+	if (r->depth >= (int)(sizeof(r->reading) / sizeof(r->reading[0])) ||
+	    ++r->files > K6_PAMD_FILES) {
+		problem(r, "%smore than %d files read; not read further", where, K6_PAMD_FILES);
+		r->bounded = true;
+		return -2;
+	}
+	rc = read_file(r, path, where, type, level, other, true);
+	return rc == -4 ? -1 : rc;
+}
+
 /* The top of a reading: the service's file, or other.  0, -1 (refused), 1 (not there). */
 static int top_file(struct reader *r, const char *path, bool other)
 {
-	char shown[300];
-	char why[160];
-	char *text;
-	size_t len = 0;
 	int rc;
 
-	k6_escape_str(shown, sizeof(shown), path, false);
 	r->files++;
-	why[0] = '\0';
-	text = slurp(path, &len, why, sizeof(why));
-	if (text == NULL && other && errno == ENOENT)
-		return 1;
-	if (why[0] != '\0')
-		problem(r, "%s: %s", shown, why);
-	if (text == NULL)
-		return 1;
-	r->reading[r->depth++] = path;
-	rc = parse(r, shown, text, len, ANY_TYPE, 0, other);
-	r->depth--;
-	free(text);
-	return rc == 0 ? 0 : -1;
+	rc = read_file(r, path, "", ANY_TYPE, 0, other, !other);
+	return rc == 0 ? 0 : rc == -4 ? 1 : -1;
 }
 
 static void free_list(struct list *l)
@@ -922,6 +924,7 @@ enum k6_status k6_pamd_read(const struct k6_pamd_source *src, struct k6_pamd *ou
 	int own;
 	int rc = 0;
 	size_t len = strlen(src->dir) + strlen(src->service) + 8;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
@@ -935,7 +938,15 @@ enum k6_status k6_pamd_read(const struct k6_pamd_source *src, struct k6_pamd *ou
 		r.st = K6_NOMEM;
 		goto out;
 	}
-	snprintf(service_path, len, "%s/%s", src->dir, src->service);
+	/* pam_start takes the service's name in lower case. */
+	snprintf(service_path, len, "%s/", src->dir);
+	for (i = 0; src->service[i] != '\0'; i++) {
+		char c = src->service[i];
+
+		service_path[strlen(src->dir) + 1 + i] =
+			(char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	service_path[strlen(src->dir) + 1 + i] = '\0';
 	snprintf(other_path, strlen(src->dir) + 8, "%s/other", src->dir);
 	own = top_file(&r, src->file != NULL ? src->file : service_path,
 		       strcasecmp(src->service, "other") == 0);

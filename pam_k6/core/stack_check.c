@@ -297,13 +297,34 @@ static bool open_way(struct gather *g, const struct k6_pamd *p, const struct k6_
 			   answers, how, ended, sent);
 }
 
+/* A way that ends in PAM_SUCCESS with no secret: an error, or a note for a root caller. */
+static bool no_secret(struct gather *g, const struct k6_pamd *p, const struct k6_way *w,
+		      const char *answers, size_t decided_by, size_t rootok_at)
+{
+	char at[600];
+
+	if (rootok_at == K6_NO_HANDLER)
+		return open_way(g, p, w, answers, decided_by);
+	where(p, rootok_at, at, sizeof(at));
+	if (k6_service_runs_as_asker(g->o->service))
+		return add_finding(g->out, K6_FINDING_NOTE,
+				   "%s passes a caller that is root already, with no secret: in %s "
+				   "that is root asking for itself",
+				   at, g->o->service);
+	return add_finding(g->out, K6_FINDING_ERROR,
+			   "%s passes every caller whose real user is root: %s is not known to "
+			   "run as the person asking (sshd and login run as root for everyone), so "
+			   "it lets everyone in",
+			   at, g->o->service);
+}
+
 static bool each_way(void *ctx, const struct k6_pamd *p, const struct k6_way *w)
 {
 	struct gather *g = ctx;
 	char answers[K6_WAY_TEXT];
 	bool secret = false;
-	bool rootok = false;
 	bool usual = true;
+	size_t rootok_at = K6_NO_HANDLER;
 	size_t decided_by = w->status_from != K6_NO_HANDLER ? w->status_from :
 			    w->ended_at != K6_NO_HANDLER    ? w->ended_at :
 							      w->last;
@@ -320,7 +341,7 @@ static bool each_way(void *ctx, const struct k6_pamd *p, const struct k6_way *w)
 				decided_by = w->steps[i].at; /* the secret that let it in */
 		}
 		if (m->role == K6_ROLE_ROOTOK && code == PAM_SUCCESS && h->loads)
-			rootok = true;
+			rootok_at = w->steps[i].at;
 		if (!is_usual(h, code))
 			usual = false;
 		if (code >= 0 && code < K6_PAM_CODES) {
@@ -330,38 +351,12 @@ static bool each_way(void *ctx, const struct k6_pamd *p, const struct k6_way *w)
 		}
 	}
 	describe(p, w, answers, sizeof(answers));
-	if (w->result == PAM_SUCCESS && !secret) {
-		if (rootok && k6_service_runs_as_asker(g->o->service)) {
-			char at[600] = "";
-
-			for (i = 0; i < w->n; i++)
-				if (k6_module_info(&p->h[w->steps[i].at], NULL)->role ==
-				    K6_ROLE_ROOTOK)
-					where(p, w->steps[i].at, at, sizeof(at));
-			if (!add_finding(g->out, K6_FINDING_NOTE,
-					 "%s passes a caller that is root already, with no secret: "
-					 "in %s that is root asking for itself",
-					 at, g->o->service))
-				goto nomem;
-		} else if (rootok) {
-			char at[600] = "";
-
-			for (i = 0; i < w->n; i++)
-				if (k6_module_info(&p->h[w->steps[i].at], NULL)->role ==
-				    K6_ROLE_ROOTOK)
-					where(p, w->steps[i].at, at, sizeof(at));
-			if (!add_finding(g->out, K6_FINDING_ERROR,
-					 "%s passes every caller whose real user is root: %s is "
-					 "not known to run as the person asking (sshd and login "
-					 "run as root for everyone), so it lets everyone in",
-					 at, g->o->service))
-				goto nomem;
-		} else if (!open_way(g, p, w, answers, decided_by)) {
-			goto nomem;
-		}
-	}
+	if (w->result == PAM_SUCCESS && !secret &&
+	    !no_secret(g, p, w, answers, decided_by, rootok_at))
+		goto nomem;
 	if (usual) {
-		if (!add_row(g->out, answers, w, decided_by, secret || rootok, rootok))
+		if (!add_row(g->out, answers, w, decided_by, secret || rootok_at != K6_NO_HANDLER,
+			     rootok_at != K6_NO_HANDLER))
 			goto nomem;
 	} else {
 		g->out->unusual++;
