@@ -122,7 +122,16 @@ unshare --mount --propagation private sh -eu -c '
 	mount --bind "$1/debconf" /var/cache/debconf
 	DEBIAN_FRONTEND=noninteractive pam-auth-update --enable k6
 	cp /etc/pam.d/common-auth "$1/common-auth.enabled"
+	# The stacks that include it, proven: no way in without a secret.
+	for service in sshd sudo su login; do
+		pam_k6ctl check --service "$service" >"$1/check-$service" 2>&1 || true
+	done
 ' sh "$work"
+for service in sshd sudo su login; do
+	grep -q "^no way ends in PAM_SUCCESS unless a module that checks a secret succeeded" \
+		"$work/check-$service" && ! grep -q "PAM_SUCCESS with no secret checked" \
+		"$work/check-$service" || { cat "$work/check-$service"; fail "pam_k6ctl check: $service"; }
+done
 sed -n '/^auth/p' "$work/common-auth.enabled"
 k6=$(grep -n 'pam_k6\.so' "$work/common-auth.enabled" | head -n 1 | cut -d: -f1)
 unix=$(grep -n 'pam_unix\.so' "$work/common-auth.enabled" | head -n 1 | cut -d: -f1)
