@@ -261,7 +261,10 @@ class Debian(Stack):
         text = read(os.path.join(EXAMPLES, "sshd")).replace(
             "\n@include common-auth", "\nauth sufficient %s\n@include common-auth" % fake)
         self.put("sshd", text)
-        self.assert_open(self.check("sshd"))
+        run = self.check("sshd")
+        self.assert_open(run)
+        self.assertIn("(if pam_vault checks a secret, say so: --secret-module pam_vault)",
+                      run.stderr)
         self.assert_accepted(self.check("sshd", "--secret-module", "pam_vault"))
 
     def test_service_file_names_the_staged_file(self):
@@ -315,6 +318,21 @@ class Reader(Stack):
         self.assertLess(time.monotonic() - start, 5)
         self.assertEqual(run.returncode, 2)
         self.assertRegex(run.stderr, r"more than \d+ files read; not read further")
+
+    def test_includes_nest_at_most_16_deep(self):
+        for depth in range(20):
+            with open(os.path.join(self.dir, "n%d" % depth), "w") as f:
+                f.write("auth include n%d\n" % (depth + 1))
+        with open(os.path.join(self.dir, "n20"), "w") as f:
+            f.write("auth required pam_permit.so\n")
+        self.put("sshd", "auth include n0\n")
+        run = self.check("sshd")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("includes nest deeper than 16; not read further", run.stderr)
+        # 16 are read.
+        with open(os.path.join(self.dir, "n15"), "w") as f:
+            f.write("auth required pam_unix.so\n")
+        self.assertNotIn("nest deeper", self.check("sshd").stderr)
 
     def test_a_large_file_is_refused(self):
         with open(os.path.join(self.dir, "big"), "w") as f:

@@ -87,7 +87,7 @@ struct reader {
 	unsigned files;    /* opened so far */
 	unsigned lines;    /* read so far */
 	bool bounded;      /* a bound was hit: nothing more is read */
-	const char *reading[K6_PAMD_DEPTH * 4 + 2];
+	const char *reading[K6_PAMD_DEPTH + 2];
 	int depth;
 };
 
@@ -849,8 +849,13 @@ static int load_file(struct reader *r, const char *path, int type, int level, bo
 			return -1;
 		}
 	}
-	if (r->depth >= (int)(sizeof(r->reading) / sizeof(r->reading[0])) ||
-	    ++r->files > K6_PAMD_FILES) {
+	if (r->depth > K6_PAMD_DEPTH) {
+		problem(r, "%sincludes nest deeper than %d; not read further", where,
+			K6_PAMD_DEPTH);
+		r->bounded = true;
+		return -2;
+	}
+	if (++r->files > K6_PAMD_FILES) {
 		problem(r, "%smore than %d files read; not read further", where, K6_PAMD_FILES);
 		r->bounded = true;
 		return -2;

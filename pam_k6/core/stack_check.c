@@ -291,10 +291,29 @@ static bool open_way(struct gather *g, const struct k6_pamd *p, const struct k6_
 		snprintf(sent, sizeof(sent), "no jump on the way");
 	else
 		where(p, w->sent_from, sent, sizeof(sent));
+	char hint[500] = "";
+	size_t i;
+
+	/* A module pam_k6ctl does not know may check a secret: say how to tell it so. */
+	for (i = 0; i < w->n && hint[0] == '\0'; i++) {
+		const struct k6_handler *h = &p->h[w->steps[i].at];
+		enum k6_module_role role = k6_module_info(h, &g->o->declared)->role;
+
+		if ((role == K6_ROLE_UNKNOWN || role == K6_ROLE_PROGRAM) &&
+		    w->steps[i].code == PAM_SUCCESS && h->loads) {
+			char name[120];
+
+			snprintf(name, sizeof(name), "%s", k6_handler_basename(h));
+			name[strcspn(name, ".")] = '\0';
+			snprintf(hint, sizeof(hint),
+				 " (if %s checks a secret, say so: --secret-module %s)", name,
+				 name);
+		}
+	}
 	return add_finding(g->out, K6_FINDING_ERROR,
 			   "PAM_SUCCESS with no secret checked, when: %s; %s %s; the last jump "
-			   "before it: %s",
-			   answers, how, ended, sent);
+			   "before it: %s%s",
+			   answers, how, ended, sent, hint);
 }
 
 /* A way that ends in PAM_SUCCESS with no secret: an error, or a note for a root caller. */
