@@ -21,53 +21,13 @@
 
 #include "base/log_escape.h"
 #include "core/pamd.h"
+#include "core/pamd_text.h"
 
 /* libpam reads a logical line into a buffer of this size. */
 #define LINE_BUF (K6_PAMD_LINE_MAX + 1)
 
 /* "Any type": what a service file is read for, and a top-level @include. */
 #define ANY_TYPE (-1)
-
-/* libpam's names of the return codes, in its order (_pam_token_returns), then "default". */
-static const char *const code_tokens[K6_PAM_CODES + 1] = {
-	"success",
-	"open_err",
-	"symbol_err",
-	"service_err",
-	"system_err",
-	"buf_err",
-	"perm_denied",
-	"auth_err",
-	"cred_insufficient",
-	"authinfo_unavail",
-	"user_unknown",
-	"maxtries",
-	"new_authtok_reqd",
-	"acct_expired",
-	"session_err",
-	"cred_unavail",
-	"cred_expired",
-	"cred_err",
-	"no_module_data",
-	"conv_err",
-	"authtok_err",
-	"authtok_recover_err",
-	"authtok_lock_busy",
-	"authtok_disable_aging",
-	"try_again",
-	"ignore",
-	"abort",
-	"authtok_expired",
-	"module_unknown",
-	"bad_item",
-	"conv_again",
-	"incomplete",
-	"default",
-};
-
-/* libpam's names of the actions, by minus their value (_pam_token_actions). */
-static const char *const action_tokens[] = { "ignore", "ok", "done", "bad", "die", "reset" };
-#define NACTIONS (sizeof(action_tokens) / sizeof(action_tokens[0]))
 
 static const char *const type_names[] = { "auth", "account", "session", "password" };
 
@@ -106,258 +66,6 @@ static void problem(struct reader *r, const char *fmt, ...)
 		r->report(r->ctx, text);
 	if (r->st == K6_OK)
 		r->st = K6_CONFIG;
-}
-
-/* --- reading a file -------------------------------------------------------- */
-
-/*
- * The file's whole text, if it is one to read: libpam opens with fopen
- * (symbolic links followed, as authselect's are), but a FIFO would hang
- * it and a device never end, so anything but a regular file of bounded
- * size is refused, checked on the open descriptor.  NULL with a phrase in
- * why ("is not a regular file").
- */
-static char *slurp(const char *path, size_t *len, char *why, size_t whylen)
-{
-	struct stat st;
-	char *text = NULL;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(why, whylen, "cannot be examined: %s", strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		/* fopen opens a folder, and its first read fails: libpam reads no line. */
-		text = strdup("");
-		*len = 0;
-		snprintf(why, whylen, "is a folder: libpam reads it as an empty file");
-		goto out;
-	}
-	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3) {
-		/* /dev/null: libpam reads no line from it. */
-		text = strdup("");
-		*len = 0;
-		snprintf(why, whylen, "is not a regular file: libpam reads it as an empty one");
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "is not a regular file");
-		goto out;
-	}
-	if ((size_t)st.st_size > K6_PAMD_FILE_MAX) {
-		snprintf(why, whylen, "is larger than %zu bytes", K6_PAMD_FILE_MAX);
-		goto out;
-	}
-	text = malloc(K6_PAMD_FILE_MAX + 1);
-	if (text == NULL) {
-		snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, text + got, K6_PAMD_FILE_MAX + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, whylen, "cannot be read: %s", strerror(errno));
-			free(text);
-			text = NULL;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > K6_PAMD_FILE_MAX) {
-			snprintf(why, whylen, "is larger than %zu bytes", K6_PAMD_FILE_MAX);
-			free(text);
-			text = NULL;
-			goto out;
-		}
-	}
-	text[got] = '\0';
-	*len = got;
-out:
-	close(fd);
-	return text;
-}
-
-/*
- * One logical line, as _pam_assemble_line builds it with fgets into a
- * buffer of LINE_BUF bytes: blank lines and lines whose first word starts
- * with '#' are passed over, even inside a continued line; a '#' ends the
- * line (and any continuation); a '\' before the end (blanks after it
- * allowed) continues it.  A physical line longer than the buffer is cut,
- * and its rest read as the next line.  1 with a line (counted from
- * *first), 0 at the end, -1 where libpam gives up: the buffer filled by
- * continued lines, or a continued line at the end of the file.
- */
-static int assemble(struct reader *r, FILE *f, char *buf, unsigned *lineno, unsigned *first)
-{
-	char *p = buf;
-	char *end = buf + LINE_BUF;
-	size_t used = 0;
-
-	for (;;) {
-		unsigned this_line = *lineno + 1;
-		char *s;
-		char *os;
-
-		if (p >= end)
-			return -1;
-		if (end - p < 2)
-			return -3; /* libpam would read nothing, forever */
-		if (fgets(p, (int)(end - p), f) == NULL)
-			return used > 0 ? -1 : 0;
-		if (strchr(p, '\n') != NULL || feof(f)) {
-			*lineno = this_line;
-			if (++r->lines > K6_PAMD_LINES)
-				return -2;
-		}
-		s = p + strspn(p, " \n\t");
-		if (*s == '\0' || *s == '#')
-			continue; /* nothing on this line; p stays */
-		if (used == 0)
-			*first = this_line;
-		os = s;
-		while (*s != '\0' && *s != '#')
-			s++;
-		if (*s == '#') {
-			*s = '\0';
-			return 1;
-		}
-		s = os + strlen(os);
-		while (s > os && (*--s == ' ' || *s == '\t' || *s == '\n'))
-			;
-		if (*s != '\\')
-			return 1;
-		*s++ = ' ';
-		*s = '\0';
-		used += strlen(os);
-		p = s;
-	}
-}
-
-/*
- * The next word, as _pam_StrTok finds it: blanks skipped; a word that
- * starts with '[' runs to the first ']' (or the end), loses its brackets,
- * and "\]" inside it becomes "]".  NULL when no word is left.
- */
-static char *next_word(char **next)
-{
-	char *from = *next;
-	char *end;
-
-	if (from == NULL)
-		return NULL;
-	from += strspn(from, " \n\t");
-	if (*from == '[') {
-		char *to;
-
-		for (to = end = ++from; *end != '\0' && *end != ']'; ++to, ++end) {
-			if (*end == '\\' && end[1] == ']')
-				++end;
-			if (to != end)
-				*to = *end;
-		}
-		if (to != end)
-			*to = '\0';
-	} else if (*from != '\0') {
-		end = from + strcspn(from, " \n\t");
-	} else {
-		*next = NULL;
-		return NULL;
-	}
-	if (*end != '\0')
-		*end++ = '\0';
-	*next = *end != '\0' ? end : NULL;
-	return from;
-}
-
-/* --- controls -------------------------------------------------------------- */
-
-static void set_default(int *actions, int action)
-{
-	int i;
-
-	for (i = 0; i < K6_PAM_CODES; i++)
-		if (actions[i] == K6_ACT_UNDEF)
-			actions[i] = action;
-}
-
-static const char *skip_space(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\v' || *s == '\f' || *s == '\r')
-		s++;
-	return s;
-}
-
-/*
- * "value=action ..." as _pam_parse_control reads it: names and actions
- * are matched by their beginning, as libpam does ("successful=1" is
- * "success" and then an error), a jump is a number from 1, and any error
- * makes every action "bad".  NULL, or the error as libpam words it.
- */
-static const char *parse_control(int *actions, const char *tok)
-{
-	while (*tok != '\0') {
-		int ret;
-		int act;
-		size_t len = 0;
-
-		tok = skip_space(tok);
-		if (*tok == '\0')
-			break;
-		for (ret = 0; ret <= K6_PAM_CODES; ++ret) {
-			len = strlen(code_tokens[ret]);
-			if (strncmp(code_tokens[ret], tok, len) == 0)
-				break;
-		}
-		if (ret > K6_PAM_CODES || tok[len] == '\0')
-			goto error_value;
-		tok = skip_space(tok + len);
-		if (*tok++ != '=')
-			goto error_equals;
-		tok = skip_space(tok);
-		if (*tok == '\0')
-			goto error_action;
-		for (act = 0; act < (int)NACTIONS; ++act) {
-			len = strlen(action_tokens[act]);
-			if (strncmp(action_tokens[act], tok, len) == 0) {
-				act = -act;
-				tok += len;
-				break;
-			}
-		}
-		if (act > 0) {
-			if (*tok < '0' || *tok > '9')
-				return "expecting jump number";
-			act = 0;
-			do {
-				if (act > 100000)
-					return "a jump too large";
-				act = act * 10 + (*tok - '0');
-			} while (*++tok >= '0' && *tok <= '9');
-			if (act == 0)
-				return "expecting non-zero";
-		}
-		if (ret != K6_PAM_CODES)
-			actions[ret] = act;
-		else
-			set_default(actions, act);
-	}
-	return NULL;
-error_value:
-	return "expecting return value";
-error_equals:
-	return "expecting '='";
-error_action:
-	return "expecting action";
 }
 
 /* --- handlers -------------------------------------------------------------- */
@@ -483,7 +191,7 @@ static enum k6_status add(struct reader *r, bool other, const struct line_ctx *l
 			goto nomem;
 		h.loads = is_regular(h.module_path);
 	}
-	while ((word = next_word(&args)) != NULL) {
+	while ((word = k6_pamd_word(&args)) != NULL) {
 		char **argv = realloc(h.argv, ((size_t)h.argc + 1) * sizeof(*argv));
 
 		if (argv == NULL)
@@ -616,7 +324,7 @@ static int include_line(struct reader *r, bool other, const struct line_ctx *lc,
 			"%s:%u: an @include that fails inside an include: libpam runs a handler "
 			"with actions it never set",
 			lc->file, lc->line);
-	set_default(actions, K6_ACT_BAD);
+	k6_pamd_set_default(actions, K6_ACT_BAD);
 	st = add(r, other, lc, K6_HANDLER_MUST_FAIL, (enum k6_pam_type)type, level, actions,
 		 control, NULL, quiet, NULL);
 	if (st != K6_OK)
@@ -625,124 +333,141 @@ static int include_line(struct reader *r, bool other, const struct line_ctx *lc,
 	return 0;
 }
 
+/* What a line says, word by word, on its way to a handler. */
+struct parts {
+	int type;
+	enum k6_handler_kind kind;
+	enum include_kind include;
+	int actions[K6_PAM_CODES];
+	const char *why;           /* why the line must fail */
+	const char *control_error; /* libpam's error reading the control */
+	char *control;
+	char *module;
+	bool quiet;
+};
+
+/*
+ * The first word: a type ("-" before it only silences libpam's log line),
+ * or @include.  An unknown type makes a line that fails, in the type being
+ * read (auth at the top).
+ */
+static void read_type(struct reader *r, const struct line_ctx *lc, char **next, int requested,
+		      struct parts *lp)
+{
+	char *tok = k6_pamd_word(next);
+	char shown[64];
+
+	lp->type = requested != ANY_TYPE ? requested : K6_PAM_AUTH;
+	if (tok == NULL) {
+		lp->kind = K6_HANDLER_MUST_FAIL;
+		lp->why = "no type";
+		return;
+	}
+	if (tok[0] == '-') {
+		lp->quiet = true;
+		tok++;
+	}
+	if (strcasecmp(tok, "@include") == 0) {
+		lp->include = AT_INCLUDE;
+		lp->type = requested;
+		return;
+	}
+	if (type_of(tok) >= 0) {
+		lp->type = type_of(tok);
+		return;
+	}
+	k6_escape_str(shown, sizeof(shown), tok, false);
+	problem(r, "%s:%u: unknown type '%s': libpam puts a failing line in its place", lc->file,
+		lc->line, shown);
+	lp->kind = K6_HANDLER_MUST_FAIL;
+	lp->why = "its type is unknown";
+}
+
+/* The second word: the control, or include and substack. */
+static void read_control(char **next, struct parts *lp)
+{
+	lp->control = k6_pamd_word(next);
+	switch (k6_pamd_control(lp->control, lp->actions, &lp->control_error)) {
+	case K6_PAMD_NO_CONTROL:
+		lp->kind = K6_HANDLER_MUST_FAIL;
+		lp->why = "it has no control";
+		break;
+	case K6_PAMD_INCLUDE:
+		lp->include = INCLUDE;
+		break;
+	case K6_PAMD_SUBSTACK:
+		lp->include = SUBSTACK;
+		break;
+	case K6_PAMD_ACTIONS:
+		break;
+	}
+}
+
+/* A module line (or the failing line libpam makes of a broken one), as a handler. */
+static int module_line(struct reader *r, bool other, const struct line_ctx *lc, int level,
+		       struct parts *lp, char *args)
+{
+	struct k6_handler *h;
+
+	if (lp->module == NULL && lp->kind != K6_HANDLER_MUST_FAIL) {
+		lp->kind = K6_HANDLER_MUST_FAIL;
+		lp->why = "it names no module";
+	}
+	/* libpam names every handler after its module, a failing one too. */
+	if (lp->module != NULL && !module_name_usable(lp->module)) {
+		problem(r,
+			"%s:%u: libpam refuses a module named \"%s\", and with it the whole "
+			"configuration",
+			lc->file, lc->line, lp->module);
+		return -1;
+	}
+	if (lp->kind == K6_HANDLER_MUST_FAIL)
+		problem(r, "%s:%u: libpam cannot use this line (%s): it fails when run", lc->file,
+			lc->line, lp->why);
+	if (lp->control_error != NULL)
+		problem(r, "%s:%u: libpam cannot read the control (%s): every return is \"bad\"",
+			lc->file, lc->line, lp->control_error);
+	if (add(r, other, lc, lp->kind, (enum k6_pam_type)lp->type, level, lp->actions, lp->control,
+		lp->module, lp->quiet, args) != K6_OK)
+		return -3;
+	h = last(r, other);
+	h->why = lp->why;
+	h->bad_control = lp->control_error != NULL;
+	if (lp->kind == K6_HANDLER_MODULE && !h->loads && !lp->quiet)
+		problem(r,
+			"%s:%u: %s is not there: libpam runs the line as a module that returns "
+			"PAM_MODULE_UNKNOWN",
+			lc->file, lc->line, h->module_path);
+	return 0;
+}
+
 /*
  * One logical line, as _pam_parse_conf_file takes it: -1 where libpam
- * gives up on the file, -3 out of memory, -2 a bound hit, else 0.
+ * gives up on the file, -3 out of memory, -2 a bound hit, else 0.  A line
+ * of another type than the one being read is passed over (not @include).
  */
 static int one_line(struct reader *r, bool other, const struct line_ctx *lc, char *buf,
 		    int requested, int level)
 {
 	char *next = buf;
-	char *tok = next_word(&next);
-	int type;
-	int actions[K6_PAM_CODES];
-	enum k6_handler_kind kind = K6_HANDLER_MODULE;
-	enum include_kind include = NOT_INCLUDE;
-	const char *why = NULL;
-	const char *control_error = NULL;
-	char *control = NULL;
-	char *module;
-	bool quiet = false;
+	struct parts lp;
 	int i;
 
+	memset(&lp, 0, sizeof(lp));
+	lp.kind = K6_HANDLER_MODULE;
 	for (i = 0; i < K6_PAM_CODES; i++)
-		actions[i] = K6_ACT_UNDEF;
-	if (tok == NULL) {
-		type = requested != ANY_TYPE ? requested : K6_PAM_AUTH;
-		kind = K6_HANDLER_MUST_FAIL;
-		why = "no type";
-	} else {
-		if (tok[0] == '-') {
-			quiet = true;
-			tok++;
-		}
-		type = type_of(tok);
-		if (strcasecmp(tok, "@include") == 0) {
-			include = AT_INCLUDE;
-			type = requested;
-		} else if (type < 0) {
-			char shown[64];
-
-			k6_escape_str(shown, sizeof(shown), tok, false);
-			problem(r,
-				"%s:%u: unknown type '%s': libpam puts a failing line in its place",
-				lc->file, lc->line, shown);
-			type = requested != ANY_TYPE ? requested : K6_PAM_AUTH;
-			kind = K6_HANDLER_MUST_FAIL;
-			why = "its type is unknown";
-		}
-	}
-	if (include != AT_INCLUDE) {
-		if (requested != ANY_TYPE && type != requested)
+		lp.actions[i] = K6_ACT_UNDEF;
+	read_type(r, lc, &next, requested, &lp);
+	if (lp.include != AT_INCLUDE) {
+		if (requested != ANY_TYPE && lp.type != requested)
 			return 0;
-		control = next_word(&next);
-		if (control == NULL) {
-			set_default(actions, K6_ACT_BAD);
-			kind = K6_HANDLER_MUST_FAIL;
-			why = "it has no control";
-		} else if (strcasecmp(control, "required") == 0) {
-			actions[0] = K6_ACT_OK;
-			actions[12] = K6_ACT_OK; /* new_authtok_reqd */
-			actions[25] = K6_ACT_IGNORE;
-			set_default(actions, K6_ACT_BAD);
-		} else if (strcasecmp(control, "requisite") == 0) {
-			actions[0] = K6_ACT_OK;
-			actions[12] = K6_ACT_OK;
-			actions[25] = K6_ACT_IGNORE;
-			set_default(actions, K6_ACT_DIE);
-		} else if (strcasecmp(control, "optional") == 0) {
-			actions[0] = K6_ACT_OK;
-			actions[12] = K6_ACT_OK;
-			set_default(actions, K6_ACT_IGNORE);
-		} else if (strcasecmp(control, "sufficient") == 0) {
-			actions[0] = K6_ACT_DONE;
-			actions[12] = K6_ACT_DONE;
-			set_default(actions, K6_ACT_IGNORE);
-		} else if (strcasecmp(control, "include") == 0) {
-			include = INCLUDE;
-		} else if (strcasecmp(control, "substack") == 0) {
-			include = SUBSTACK;
-		} else {
-			control_error = parse_control(actions, control);
-			if (control_error != NULL)
-				for (i = 0; i < K6_PAM_CODES; i++)
-					actions[i] = K6_ACT_BAD;
-			set_default(actions, K6_ACT_BAD);
-		}
+		read_control(&next, &lp);
 	}
-	module = next_word(&next);
-	if (include != NOT_INCLUDE)
-		return include_line(r, other, lc, include, type, level, actions, control, module,
-				    quiet);
-	if (module == NULL && kind != K6_HANDLER_MUST_FAIL) {
-		kind = K6_HANDLER_MUST_FAIL;
-		why = "it names no module";
-	}
-	/* libpam names every handler after its module, a failing one too. */
-	if (module != NULL && !module_name_usable(module)) {
-		problem(r,
-			"%s:%u: libpam refuses a module named \"%s\", and with it the whole "
-			"configuration",
-			lc->file, lc->line, module);
-		return -1;
-	}
-	if (kind == K6_HANDLER_MUST_FAIL)
-		problem(r, "%s:%u: libpam cannot use this line (%s): it fails when run", lc->file,
-			lc->line, why);
-	if (control_error != NULL)
-		problem(r, "%s:%u: libpam cannot read the control (%s): every return is \"bad\"",
-			lc->file, lc->line, control_error);
-	if (add(r, other, lc, kind, (enum k6_pam_type)type, level, actions, control, module, quiet,
-		next) != K6_OK)
-		return -3;
-	last(r, other)->why = why;
-	last(r, other)->bad_control = control_error != NULL;
-	if (kind == K6_HANDLER_MODULE && !last(r, other)->loads && !quiet)
-		problem(r,
-			"%s:%u: %s is not there: libpam runs the line as a module that returns "
-			"PAM_MODULE_UNKNOWN",
-			lc->file, lc->line, last(r, other)->module_path);
-	return 0;
+	lp.module = k6_pamd_word(&next);
+	if (lp.include != NOT_INCLUDE)
+		return include_line(r, other, lc, lp.include, lp.type, level, lp.actions,
+				    lp.control, lp.module, lp.quiet);
+	return module_line(r, other, lc, level, &lp, next);
 }
 
 /* _pam_parse_conf_file: 0, or -1 where libpam gives up on the file (after the lines before). */
@@ -764,7 +489,7 @@ static int parse(struct reader *r, const char *path, const char *text, size_t le
 		r->st = K6_NOMEM;
 		return -3;
 	}
-	while ((got = assemble(r, f, buf, &lineno, &first)) > 0) {
+	while ((got = k6_pamd_assemble(f, buf, &lineno, &first, &r->lines)) > 0) {
 		struct line_ctx lc = { path, first, shown };
 
 		memcpy(shown, buf, sizeof(shown));
@@ -812,7 +537,7 @@ static int read_file(struct reader *r, const char *path, const char *where, int 
 	int rc;
 
 	k6_escape_str(shown, sizeof(shown), path, false);
-	text = slurp(path, &len, why, sizeof(why));
+	text = k6_pamd_slurp(path, &len, why, sizeof(why));
 	if (why[0] != '\0' && (say_missing || text != NULL || errno != ENOENT))
 		problem(r, "%s%s: %s", where, shown, why);
 	if (text == NULL)
@@ -1001,20 +726,4 @@ const char *k6_handler_basename(const struct k6_handler *h)
 		return "";
 	slash = strrchr(h->module, '/');
 	return slash != NULL ? slash + 1 : h->module;
-}
-
-const char *k6_pam_code_token(int code)
-{
-	return code >= 0 && code < K6_PAM_CODES ? code_tokens[code] : NULL;
-}
-
-const char *k6_action_name(int action, char *buf, size_t len)
-{
-	if (action > 0) {
-		snprintf(buf, len, "%d", action);
-		return buf;
-	}
-	if (action > K6_ACT_UNDEF)
-		return action_tokens[-action];
-	return "undefined";
 }
