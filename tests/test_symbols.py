@@ -4,9 +4,12 @@
 pam_sm_setcred, nothing else, and links neither libcurl, json-c nor any
 TLS library, nor Nettle nor libcrypt (its network and hashing parts bring
 them when a login needs them); each part exports its table and nothing
-else; all are hardened and NODELETE."""
+else; all are hardened and NODELETE, and fully bound when they are loaded,
+their GOT read-only from then on, whatever the flags of the dlopen: the
+module loads its parts RTLD_LAZY (module/late_load.c)."""
 
 import ctypes
+import json
 import os
 import re
 import subprocess
@@ -42,6 +45,57 @@ def exported(path):
 
 def needed(path):
     return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^]]+)\]", run("readelf", "-d", path)))
+
+
+def symbol_relocations(path):
+    """[(offset, type, symbol)] of the relocations that name a symbol: the GOT
+    slots (GLOB_DAT, JUMP_SLOT) through which the object reaches others."""
+    found = []
+    for line in run("readelf", "-W", "-r", path).splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and re.fullmatch(r"[0-9a-f]{8,}", fields[0]):
+            found.append((int(fields[0], 16), fields[2], fields[4].split("@")[0]))
+    return found
+
+
+def weak_undefined(path):
+    """The symbols the object may do without (weak, undefined): 0 if absent."""
+    names = set()
+    for line in run("readelf", "-W", "--dyn-syms", path).splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[4] == "WEAK" and fields[6] == "UND":
+            names.add(fields[7].split("@")[0])
+    return names
+
+
+def relro(path):
+    """(start, end) of the object's GNU_RELRO segment, relative to its base."""
+    for line in run("readelf", "-W", "-l", path).splitlines():
+        fields = line.split()
+        if fields and fields[0] == "GNU_RELRO":
+            start = int(fields[2], 16)
+            return start, start + int(fields[5], 16)
+    return None
+
+
+# Run in a child: loads the object RTLD_LAZY | RTLD_LOCAL, as late_load.c
+# loads the parts, then prints its mappings and the values of the slots named.
+LAZY_LOAD = r"""
+import ctypes, json, os, sys
+path, offsets = sys.argv[1], [int(o) for o in sys.argv[2:]]
+ctypes.CDLL(path, mode=os.RTLD_LAZY | os.RTLD_LOCAL)
+real = os.path.realpath(path)
+maps = []
+with open("/proc/self/maps") as f:
+    for line in f:
+        fields = line.split()
+        if len(fields) >= 6 and os.path.realpath(fields[5]) == real:
+            start, end = (int(a, 16) for a in fields[0].split("-"))
+            maps.append((start, end, fields[1], int(fields[2], 16)))
+base = min(start - offset for start, _, _, offset in maps if offset == 0)
+print(json.dumps({"base": base, "maps": maps, "slots": [
+    ctypes.c_uint64.from_address(base + o).value for o in offsets]}))
+"""
 
 
 class Symbols(unittest.TestCase):
@@ -86,6 +140,48 @@ class Symbols(unittest.TestCase):
                 self.assertIn("GNU_RELRO", run("readelf", "-W", "-l", path))
                 self.assertRegex(dynamic, r"BIND_NOW|Flags: NOW")
                 self.assertIn("__stack_chk_fail", run("readelf", "-W", "--dyn-syms", path))
+
+    def test_every_slot_in_the_read_only_segment(self):
+        # -z relro: every slot that names a symbol is made read-only once
+        # bound; -z now without -z relro, or a pointer to another object's
+        # symbol in writable data, would leave one writable for good.
+        for what, (path, _) in OBJECTS.items():
+            with self.subTest(what):
+                segment = relro(path)
+                self.assertIsNotNone(segment, "no GNU_RELRO")
+                outside = [(hex(o), t, name) for o, t, name in symbol_relocations(path)
+                           if not segment[0] <= o < segment[1]]
+                self.assertEqual(outside, [], "slots left writable after relocation")
+
+    def test_bound_and_read_only_when_loaded_lazily(self):
+        # The parts are loaded RTLD_LAZY: their own BIND_NOW must bind every
+        # slot before dlopen returns (a slot bound lazily would point into
+        # the object's own PLT), and ld.so must have made them read-only.
+        if os.environ.get("K6_TEST_SANITIZED"):
+            self.skipTest("an instrumented object needs the sanitizer runtime in the loader")
+        for what, (path, _) in OBJECTS.items():
+            with self.subTest(what):
+                slots = symbol_relocations(path)
+                self.assertTrue(slots, "no slot to check")
+                child = subprocess.run(
+                    [sys.executable, "-c", LAZY_LOAD, path] + [str(o) for o, _, _ in slots],
+                    capture_output=True, text=True, timeout=60)
+                self.assertEqual(child.returncode, 0, child.stderr)
+                loaded = json.loads(child.stdout)
+                base, maps = loaded["base"], loaded["maps"]
+                low, high = min(m[0] for m in maps), max(m[1] for m in maps)
+                optional = weak_undefined(path)
+                unbound = [name for (_, _, name), value in zip(slots, loaded["slots"])
+                           if low <= value < high or (value == 0 and name not in optional)]
+                self.assertEqual(unbound, [], "slots not bound when the object was loaded")
+                segment = relro(path)
+                self.assertIsNotNone(segment, "no GNU_RELRO")
+                start, end = segment
+                page = os.sysconf("SC_PAGE_SIZE")
+                # ld.so protects the pages wholly inside the segment.
+                start, end = base + start // page * page, base + end // page * page
+                writable = [m for m in maps if m[0] < end and start < m[1] and "w" in m[2]]
+                self.assertEqual(writable, [], "the GOT is writable after loading")
 
     def test_the_part_s_path_is_fixed_and_absolute(self):
         # The tests' module names the build tree's part; the installed one

@@ -114,8 +114,22 @@ static const void *load(struct part *p, char *why, size_t len)
 	table = p->table;
 	if (table != NULL || !trusted(p->path, &load_path, why, len))
 		goto out;
-	/* By the folders just checked, which only root may change. */
-	handle = dlopen(load_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	/*
+	 * By the folders just checked, which only root may change.  RTLD_LAZY
+	 * binds nothing of ours late: the parts are linked -z now -z relro
+	 * (tests/test_symbols.py), so ld.so binds every reference they make
+	 * here, whatever the mode, and makes their GOT read-only before dlopen
+	 * returns; a symbol missing from the libraries they need fails here,
+	 * with "cannot load".  Only the libraries under libcurl that their
+	 * distribution links lazily (Kerberos, GMP, librtmp, zlib...) bind each
+	 * function at its first call, as they do under curl or any program;
+	 * RTLD_NOW made them bind some 1,800 functions a login never calls,
+	 * each lookup searching the host's libraries first
+	 * (docs/performance.md).  A function missing from one of those then
+	 * ends the process at its first call ("symbol lookup error"): the
+	 * login fails all the same, as curl would.
+	 */
+	handle = dlopen(load_path, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);
 	if (handle == NULL) {
 		snprintf(why, len, "cannot load %s: %s", p->path, dlerror());
 		goto out;

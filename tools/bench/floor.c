@@ -14,6 +14,10 @@
  * server's time from the request sent to the first byte of the answer, and
  * tail_us the time from that first byte to the last.  Exits 1 if any request
  * did not end with HTTP 200.
+ *
+ * Built as a shared object too (-DFLOOR_MODULE): then it has no main, and
+ * tools/bench/floor_host.c loads it and calls floor_main, the way pam_k6.so
+ * loads its network part (row (3m) of make bench).
  */
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -100,7 +104,9 @@ static bool one_request(CURL *kept, const char *url, struct curl_slist *headers,
 	return rc == CURLE_OK && status == 200;
 }
 
-int main(int argc, char **argv)
+int floor_main(int argc, char **argv);
+
+int floor_main(int argc, char **argv)
 {
 	struct curl_slist *headers = NULL;
 	const char *ca_file = NULL;
@@ -158,3 +164,10 @@ int main(int argc, char **argv)
 	curl_slist_free_all(headers);
 	return failures == 0 ? 0 : 1;
 }
+
+#ifndef FLOOR_MODULE
+int main(int argc, char **argv)
+{
+	return floor_main(argc, argv);
+}
+#endif
