@@ -201,6 +201,30 @@ class Cache(PamTestCase):
         for name in os.listdir(self.dir):
             self.assertEqual(os.lstat(os.path.join(self.dir, name)).st_uid, 0)
 
+    def test_a_folder_above_of_another_account_turns_it_off(self):
+        # The cache folder is found as the late parts are: through folders
+        # only root may change.
+        top = os.path.join(self.tmp, "alice-owns-%s" % self._testMethodName)
+        os.makedirs(top, exist_ok=True)
+        os.chmod(top, 0o755)
+        os.chown(top, 1000, 1000)
+        self.dir = os.path.join(top, "cache")
+        r = self.login(self.args(cache_ttl=60))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertIn("the cache folder cannot be made: the folder %s is not owned by root; "
+                      "logins are validated online" % top, r.log_text())
+        # Nor is a cache that is there used.
+        os.mkdir(self.dir, 0o700)
+        r = self.login(self.args(cache_ttl=60))
+        self.assertIn("cache %s: the folder %s is owned by uid 1000; logins are validated online"
+                      % (self.dir, top), r.log_text())
+        self.assertEqual(self.records(), [])
+        os.rmdir(self.dir)
+        self.assertFalse(os.path.exists(self.dir), "the cache was made there")
+        os.chown(top, 0, 0)
+        self.login(self.args(cache_ttl=60))
+        self.assertEqual(len(self.records()), 1)
+
     def test_symlinked_and_foreign_entries_are_ignored(self):
         self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)
         (record,) = self.records()

@@ -159,7 +159,8 @@ class Check(Ctl):
              conf + ":2: option 'stack_url' given more than once"),
             ("mode 0664", lambda: files("stack_url = alpha\n", 0o664),
              "writable by group or others"),
-            ("a group-writable folder", group_folder, "its folder is writable by group"),
+            ("a group-writable folder", group_folder,
+             "pam_k6.conf: the folder %s is writable by group" % d),
             ("a symbolic link", link, "is a symbolic link"),
             ("a named file missing", lambda: ["conf=" + os.path.join(d, "absent.conf")],
              "absent.conf"),
@@ -277,7 +278,8 @@ class Check(Ctl):
                                ctl, "check", "--", "conf=" + conf], capture_output=True,
                               text=True, timeout=30)
         self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
-        self.assertIn("%s: cannot open its folder: Permission denied" % conf, proc.stderr)
+        self.assertIn("%s: the folder %s cannot be opened: Permission denied"
+                      % (conf, os.path.dirname(conf)), proc.stderr)
 
 
 PAMD_SSHD = """\

@@ -297,9 +297,37 @@ class FileRules(TokensCase):
         self.write_tokens(openssl_line("alice", self.GOOD))
         os.chmod(self.dir, 0o1777)
         try:
-            self.refused("its folder is writable by group or others")
+            self.refused("the folder %s is writable by group or others" % self.dir)
         finally:
             os.chmod(self.dir, 0o755)
+
+    def test_a_folder_above_of_another_account(self):
+        # alice owns a folder above the tokens file's: she may swap its folder
+        # for a link to an older copy of root's, and bring back a line the
+        # operator removed.  Every folder from / down must be root's.
+        top = os.path.join(self.dir, "alice-owns")
+        folder = os.path.join(top, "security")
+        backup = os.path.join(self.dir, "backup")
+        for d in (top, folder, backup):
+            os.makedirs(d)
+            os.chmod(d, 0o755)
+        path = self.write_tokens(openssl_line("alice", SPARE), path=os.path.join(folder, "t"))
+        self.write_tokens(openssl_line("alice", SPARE), openssl_line("alice", self.GOOD),
+                          path=os.path.join(backup, "t"))
+        os.chown(top, 1000, 1000)
+        why = "the folder %s is owned by uid 1000" % top
+        self.refused(why, path=path)
+        # What alice may do in her folder: the removed line is back.
+        os.rename(folder, folder + ".now")
+        os.symlink(backup, folder)
+        r = self.authenticate([self.GOOD], args=self.args(path=path))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR, r.stderr[-2000:])
+        self.assert_outcome(r, "configuration error", why)
+        self.assertEqual(self.api.take_requests(), [])
+        # Root's again, the link (root's, in root's folder) is followed.
+        os.chown(top, 0, 0)
+        r = self.authenticate([self.GOOD], args=self.args(path=path))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
 
     def test_a_symbolic_link(self):
         real = self.write_tokens(openssl_line("alice", self.GOOD),

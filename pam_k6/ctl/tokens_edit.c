@@ -105,8 +105,9 @@ enum k6_status k6_tokens_edit_begin(struct k6_tokens_edit *e, const char *path, 
 	const struct k6_file_rules rules = K6_ADMIN_FILE_RULES(0);
 	const char *slash = strrchr(path, '/');
 	char shown[256];
-	char why[160];
+	char why[400];
 	char *folder;
+	int path_fd;
 	enum k6_status st;
 
 	memset(e, 0, sizeof(*e));
@@ -126,14 +127,18 @@ enum k6_status k6_tokens_edit_begin(struct k6_tokens_edit *e, const char *path, 
 		free(folder);
 		return K6_NOMEM;
 	}
-	e->dir_fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* As the module finds it: through folders no one else may change. */
+	path_fd = k6_open_folder_path(folder, &rules, NULL, why, sizeof(why));
 	free(folder);
-	if (e->dir_fd < 0) {
-		fail(e, err, errlen, "cannot open its folder", errno);
+	if (path_fd < 0) {
+		snprintf(err, errlen, "%s: %s", e->path, why);
 		return K6_CONFIG;
 	}
-	if (!k6_folder_trusted(e->dir_fd, &rules, why, sizeof(why))) {
-		snprintf(err, errlen, "%s: its folder %s", e->path, why);
+	/* That very folder, opened for reading: fsync wants more than O_PATH. */
+	e->dir_fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(path_fd);
+	if (e->dir_fd < 0) {
+		fail(e, err, errlen, "cannot open its folder", errno);
 		return K6_CONFIG;
 	}
 	st = take_lock(e, err, errlen);
