@@ -171,7 +171,7 @@ class PartTrouble(Late):
     def test_without_the_hashing_part_no_tokens_file(self):
         tokens = os.path.join(self.work, "pam_k6.tokens")
         with open(tokens, "w") as f:
-            f.write("alice $6$rounds=1000$abcdefghijklmnop$" + "x" * 86 + "\n")
+            f.write("alice $6$rounds=1000$abcdefghijklmnop$" + "x" * 85 + "0\n")
         os.chmod(tokens, 0o644)
         r = self.login(self.args("tokens=" + tokens), prefix=self.without_part(HASH_PART))
         self.assertEqual(r.auth, PAM_SERVICE_ERR, r.stderr[-2000:])

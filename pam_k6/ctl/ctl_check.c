@@ -43,21 +43,21 @@ static void print_option(void *ctx, const char *key, const char *value, enum k6_
 }
 
 /*
- * What the tokens file's parser cannot see: a hash no token can match.  The
- * module loads such a line and never matches it; counted in *unmatchable.
+ * The lines the module keeps but never hashes against (tokens.h): no token
+ * can match them.  Each is named, and counted in *unmatchable.
  */
 static void check_tokens(const struct k6_options *o, const struct k6_tokens *t, int *unmatchable)
 {
-	char why[160];
 	char problem[600];
 	size_t i;
 
 	printf("  %-17s %s: %zu line%s for %zu account%s\n", "tokens file", o->tokens, t->n,
 	       t->n == 1 ? "" : "s", k6_tokens_accounts(t), k6_tokens_accounts(t) == 1 ? "" : "s");
 	for (i = 0; i < t->n; i++) {
-		if (k6_token_hash_complete(t->lines[i].hash, why, sizeof(why)))
+		if (t->lines[i].unusable == NULL)
 			continue;
-		snprintf(problem, sizeof(problem), "%s:%u: %s", o->tokens, t->lines[i].line, why);
+		snprintf(problem, sizeof(problem), "%s:%u: %s; the module skips the line",
+			 o->tokens, t->lines[i].line, t->lines[i].unusable);
 		print_problem(unmatchable, problem);
 	}
 }

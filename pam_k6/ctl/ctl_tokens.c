@@ -223,7 +223,10 @@ static int validate_for(struct k6_options *o, const struct k6_users *users, cons
 	return k6_pam_code(st);
 }
 
-/* Read a token and screen it; NULL (and why on standard error) if it is none. */
+/*
+ * Read a token and screen it, and see that a line can be made for it; NULL
+ * (and why on standard error) if not.
+ */
 static char *read_screened(const char *prompt)
 {
 	char *token = read_token(prompt);
@@ -236,6 +239,14 @@ static char *read_screened(const char *prompt)
 	v = k6_token_screen(token);
 	if (v != K6_TOKEN_OK) {
 		fprintf(stderr, "pam_k6ctl: not a token: %s\n", k6_token_verdict_str(v));
+		k6_free_secret(token);
+		return NULL;
+	}
+	if (strlen(token) > K6_HASH_TOKEN_MAX) {
+		fprintf(stderr,
+			"pam_k6ctl: refused: crypt(3) hashes no token longer than %d bytes: no "
+			"line can be made for it\n",
+			K6_HASH_TOKEN_MAX);
 		k6_free_secret(token);
 		return NULL;
 	}
@@ -373,6 +384,30 @@ static int edit_failed(enum k6_status st, const char *err)
 }
 
 /*
+ * The lines the module skips (tokens.h), each said on standard error with
+ * what to do; how many.  enroll writes into no file that has one: its
+ * check of the new token against every line would pass over them, and the
+ * operator would not learn of them.
+ */
+static size_t say_unusable(const struct k6_tokens *t, const char *path)
+{
+	char user[160];
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->lines[i].unusable == NULL)
+			continue;
+		k6_escape_str(user, sizeof(user), t->lines[i].user, false);
+		fprintf(stderr,
+			"pam_k6ctl: error: %s:%u: %s; the module skips the line (remove it with "
+			"pam_k6ctl revoke %s --line %u, or replace it with a line of pam_k6ctl "
+			"hash)\n",
+			path, t->lines[i].line, t->lines[i].unusable, user, t->lines[i].line);
+	}
+	return k6_tokens_unusable(t);
+}
+
+/*
  * Add the line "user hash comment" to the locked file, unless the token
  * is there already, for this account or another, or the account has all
  * the lines it may have.  *line: the new line's number.
@@ -393,6 +428,13 @@ static int append_line(struct k6_tokens_edit *e, const char *path, const char *u
 
 	if (st != K6_OK)
 		return edit_failed(st, err);
+	if (say_unusable(&now, path) > 0) {
+		k6_tokens_free(&now);
+		fprintf(stderr,
+			"pam_k6ctl: refused: %s has lines the module skips: fix them first\n",
+			path);
+		return EXIT_CONFIG;
+	}
 	full = k6_tokens_count(&now, user) >= K6_TOKENS_PER_USER;
 
 	/* Whichever account holds it: one person's token is not two accounts' key. */
@@ -496,6 +538,12 @@ int cmd_enroll(int argc, char **argv)
 	if (rc < 0 && access(path, F_OK) == 0 &&
 	    k6_tokens_load(path, 0, &before, err, sizeof(err)) != K6_OK) {
 		fprintf(stderr, "pam_k6ctl: %s\n", err);
+		rc = EXIT_CONFIG;
+	}
+	if (rc < 0 && say_unusable(&before, path) > 0) {
+		fprintf(stderr,
+			"pam_k6ctl: refused: %s has lines the module skips: fix them first\n",
+			path);
 		rc = EXIT_CONFIG;
 	}
 	if (rc < 0 && (account = account_name(c.user)) == NULL) {
@@ -674,7 +722,8 @@ int cmd_tokens(int argc, char **argv)
 		print_line("", &t.lines[i]);
 	printf("%zu line%s for %zu account%s in %s\n", t.n, t.n == 1 ? "" : "s",
 	       k6_tokens_accounts(&t), k6_tokens_accounts(&t) == 1 ? "" : "s", path);
+	rc = say_unusable(&t, path) > 0 ? EXIT_CONFIG : EXIT_ACCEPTED;
 	k6_tokens_free(&t);
 	free(path);
-	return EXIT_ACCEPTED;
+	return rc;
 }
