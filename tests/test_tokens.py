@@ -845,6 +845,94 @@ class Outside(Ctl):
         self.assertEqual(self.enroll("carol", CAROL).returncode, 0)
 
 
+class Names(Ctl):
+    """The account's own name, as the name service spells it, is what a line
+    says: enroll writes it, the module and every command read it alike."""
+
+    def nss(self, passwd, suffix=None):
+        """A name service that ignores case (tests/nss_nocase.c) over passwd;
+        with suffix, as SSSD's fully-qualified names: alice is alice@suffix."""
+        module = os.environ.get("K6_TEST_NSS_NOCASE",
+                                os.path.join(k6test.SRCDIR, "tests", ".libs",
+                                             "libnss_nocase.so"))
+        if not os.path.exists(module):
+            self.skipTest("tests/libnss_nocase.so not built; run through make check")
+        env = {"NSS_WRAPPER_MODULE_SO_PATH": module, "NSS_WRAPPER_MODULE_FN_PREFIX": "nocase",
+               "K6_TEST_NOCASE_PASSWD": passwd, "NSS_WRAPPER_PASSWD": passwd}
+        if suffix is not None:
+            env["K6_TEST_NOCASE_SUFFIX"] = suffix
+        return env
+
+    def passwd(self, *names):
+        path = os.path.join(self.dir, "passwd")
+        with open(path, "w") as f:
+            for i, name in enumerate(names):
+                f.write("%s:x:%d:%d::/home/u%d:/bin/sh\n" % (name, 1000 + i, 1000 + i, i))
+        return path
+
+    def ctl_env(self, *argv, env, stdin=""):
+        return self.run_ctl(*argv, stdin=stdin, env=env)
+
+    def test_enroll_writes_the_account_s_own_spelling(self):
+        # Where the name service ignores case, ALICE is the account alice.
+        env = self.nss(os.path.join(self.tmp, "passwd"))
+        run = self.ctl_env("enroll", "ALICE", "--tokens", self.path, "--",
+                           *self.module_args(), env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertRegex(self.file_text(), r"^alice \$6\$\S+ enrolled %s\n$" % DATE)
+        for user in ("alice", "ALICE"):
+            r = self.login(user, self.GOOD, env=env)
+            self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+            self.assert_outcome(r, "success", "tokens_line=1")
+
+    def test_fully_qualified_names(self):
+        # SSSD with use_fully_qualified_names and default_domain_suffix.
+        env = self.nss(self.passwd("alice@corp.example", "bob@corp.example"), "@corp.example")
+        run = self.ctl_env("enroll", "alice", "--tokens", self.path, "--", *self.module_args(),
+                           env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("enrolled: alice@corp.example, %s line 1" % self.path, run.stdout)
+        self.assertRegex(self.file_text(), r"^alice@corp\.example \$6\$\S+ enrolled %s\n$" % DATE)
+        # Every command and the module read the line.
+        run = self.ctl_env("tokens", "--tokens", self.path, env=env)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("alice@corp.example", run.stdout)
+        r = self.login("alice", self.GOOD, env=env)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        self.assert_outcome(r, "success", "tokens_line=1")
+        r = self.login("bob", self.GOOD, env=env)
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN, r.stderr[-2000:])
+        run = self.ctl_env("test", "alice", "--", *self.module_args("tokens=" + self.path),
+                           env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        # A line pasted from hash, and revoke by the name the user types.
+        run = self.ctl_env("hash", "bob", env=env, stdin=BOB + "\n")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        with open(self.path, "a") as f:
+            f.write(run.stdout.replace("bob ", "bob@corp.example ", 1))
+        self.assertEqual(self.login("bob", BOB, env=env).auth, PAM_SUCCESS)
+        run = self.ctl_env("revoke", "alice", "--all", "--tokens", self.path, env=env)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual([line.split()[0] for line in self.file_text().splitlines()],
+                         ["bob@corp.example"])
+
+    def test_a_name_no_line_can_hold_is_refused(self):
+        # A domain long enough that the account's name is over 256 bytes.
+        domain = "@" + ".".join(["d" * 60] * 4) + ".example"
+        env = self.nss(self.passwd("alice" + domain), domain)
+        self.write_tokens(openssl_line("bob", BOB))
+        before = self.file_text()
+        run = self.ctl_env("enroll", "alice", "--tokens", self.path, "--", *self.module_args(),
+                           env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("the name service calls this account 'alice@dddd", run.stderr)
+        self.assertIn("which a tokens file line cannot name (at most 256 bytes", run.stderr)
+        self.assertIn("give the account a name a line can hold", run.stderr)
+        self.assertEqual(self.file_text(), before)
+        self.assertEqual(self.api.take_requests(), [], "the token was asked for")
+        self.assertEqual(self.ctl("tokens", "--tokens", self.path).returncode, 0)
+
+
 class CheckAndTest(Ctl):
     def test_check_validates_the_file(self):
         good = openssl_line("alice", self.GOOD)

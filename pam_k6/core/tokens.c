@@ -31,12 +31,12 @@ bool k6_tokens_user_ok(const char *s)
 	size_t n = strlen(s);
 	size_t i;
 
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '-' || s[0] == '#')
+	if (n == 0 || n > NAME_MAX_LEN || s[0] == '-' || s[0] == '#' || s[0] == '@')
 		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c <= 0x20 || c >= 0x7f || c == ':' || c == '/' || c == '@' || c == '*')
+		if (c <= 0x20 || c >= 0x7f || c == ':' || c == '/' || c == '*')
 			return false;
 	}
 	return true;

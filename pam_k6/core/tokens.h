@@ -105,7 +105,12 @@ const char *k6_token_hash_unusable(const char *hash);
 /* A comment pam_k6ctl may write: printable, no tab, at most 200 bytes. */
 bool k6_tokens_comment_ok(const char *comment);
 
-/* A user name as the tokens file takes it: an account's name, no @group, no *. */
+/*
+ * A user name as the tokens file takes it: an account's name, as the name
+ * service spells it.  '@' may follow its first byte (SSSD's fully-qualified
+ * names, alice@corp.example); no blanks, ':', '/', '*', control or
+ * non-ASCII bytes, no '-', '#' or '@' first, at most 256 bytes.
+ */
 bool k6_tokens_user_ok(const char *user);
 
 /*

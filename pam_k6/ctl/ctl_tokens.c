@@ -477,7 +477,11 @@ static int append_line(struct k6_tokens_edit *e, const char *path, const char *u
 	return st == K6_OK ? EXIT_ACCEPTED : edit_failed(st, err);
 }
 
-/* The account's own name, as the module matches it: "ALICE" may be alice. */
+/*
+ * The account's own name, as the module matches it: "ALICE" may be alice,
+ * and under SSSD's fully-qualified names alice is alice@corp.example.
+ * NULL when the name service knows no such account.
+ */
 static char *account_name(const char *user)
 {
 	struct passwd pw;
@@ -487,6 +491,28 @@ static char *account_name(const char *user)
 	if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || found == NULL)
 		return NULL;
 	return strdup(pw.pw_name);
+}
+
+/*
+ * Whether a tokens file line can name the account as the name service
+ * spells it: the parser's own rule, so that enroll never writes a line
+ * that makes the file unreadable.  Said on standard error if not.
+ */
+static bool line_can_name(const char *account)
+{
+	char shown[300];
+
+	if (k6_tokens_user_ok(account))
+		return true;
+	k6_escape_str(shown, sizeof(shown), account, false);
+	fprintf(stderr,
+		"pam_k6ctl: refused: the name service calls this account '%s', which a tokens "
+		"file line cannot name (at most 256 bytes; no blanks, ':', '/', '*', control or "
+		"non-ASCII characters; no '-', '#' or '@' first): give the account a name a "
+		"line can hold (with SSSD, override_space); until then it cannot log in with a "
+		"token while tokens= is set\n",
+		shown);
+	return false;
 }
 
 /* enroll's tokens file: --tokens, else the configuration's; NULL after saying why. */
@@ -550,6 +576,8 @@ int cmd_enroll(int argc, char **argv)
 		fprintf(stderr, "pam_k6ctl: refused: %s: no such account\n", c.user);
 		rc = EXIT_REFUSED;
 	}
+	if (rc < 0 && !line_can_name(account))
+		rc = EXIT_CONFIG;
 	if (rc < 0) {
 		token = read_screened(o.prompt);
 		rc = token == NULL ? EXIT_REFUSED :
@@ -580,8 +608,13 @@ int cmd_enroll(int argc, char **argv)
 	return rc;
 }
 
-/* The lines of user that revoke's selector picks, into drop; how many. */
-static size_t pick_lines(const struct k6_tokens *t, const struct token_cmd *c, unsigned *drop)
+/*
+ * The lines of user that revoke's selector picks, into drop; how many.
+ * The user's lines are those of the name given and, when the name service
+ * spells the account otherwise (account, or NULL), of that name too.
+ */
+static size_t pick_lines(const struct k6_tokens *t, const struct token_cmd *c, const char *account,
+			 unsigned *drop)
 {
 	size_t n = 0;
 	size_t i;
@@ -591,7 +624,8 @@ static size_t pick_lines(const struct k6_tokens *t, const struct token_cmd *c, u
 		char text[300];
 		char date[16];
 
-		if (strcmp(l->user, c->user) != 0)
+		if (strcmp(l->user, c->user) != 0 &&
+		    (account == NULL || strcmp(l->user, account) != 0))
 			continue;
 		k6_tokens_comment_split(l->comment, text, sizeof(text), date, sizeof(date));
 		if (c->all || (c->line != 0 && l->line == c->line) ||
@@ -617,10 +651,12 @@ static void print_line(const char *label, const struct k6_token_line *l)
 	       shown[0] != '\0' ? shown : "-");
 }
 
-static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct token_cmd *c)
+static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct token_cmd *c,
+			const char *account)
 {
 	struct k6_tokens now;
-	unsigned drop[K6_TOKENS_PER_USER];
+	/* Two names' lines at most: the name given and the account's own. */
+	unsigned drop[2 * K6_TOKENS_PER_USER];
 	char err[600];
 	char *text = NULL;
 	size_t len;
@@ -631,7 +667,7 @@ static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct
 
 	if (st != K6_OK)
 		return edit_failed(st, err);
-	n = pick_lines(&now, c, drop);
+	n = pick_lines(&now, c, account, drop);
 	if (n == 0) {
 		fprintf(stderr, "pam_k6ctl: refused: no line of %s for %s is %s\n", path, c->user,
 			c->all       ? "there" :
@@ -653,7 +689,7 @@ static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct
 			if (now.lines[i].line == drop[j]) {
 				print_line("removed ", &now.lines[i]);
 				syslog(LOG_NOTICE, "revoke: %s line %u, a token of %s, removed",
-				       path, drop[j], c->user);
+				       path, drop[j], now.lines[i].user);
 			}
 	k6_tokens_free(&now);
 	return EXIT_ACCEPTED;
@@ -665,6 +701,7 @@ int cmd_revoke(int argc, char **argv)
 	struct k6_tokens_edit e;
 	char err[600];
 	char *path;
+	char *account;
 	struct k6_pamd lines = { 0 };
 	struct args a;
 	int rc = parse_user_cmd(argc, argv, "revoke", "talcsd", &c);
@@ -682,11 +719,14 @@ int cmd_revoke(int argc, char **argv)
 	k6_pamd_free(&lines);
 	if (path == NULL)
 		return rc >= 0 ? rc : EXIT_CONFIG;
+	/* The name service is asked before the lock is taken: it may be slow. */
+	account = account_name(c.user);
 	openlog("pam_k6ctl", LOG_PID, LOG_AUTHPRIV);
 	st = k6_tokens_edit_begin(&e, path, false, err, sizeof(err));
-	rc = st == K6_OK ? revoke_lines(&e, path, &c) : edit_failed(st, err);
+	rc = st == K6_OK ? revoke_lines(&e, path, &c, account) : edit_failed(st, err);
 	k6_tokens_edit_end(&e);
 	closelog();
+	free(account);
 	free(path);
 	return rc;
 }

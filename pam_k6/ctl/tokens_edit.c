@@ -12,6 +12,7 @@
 
 #include "base/log_escape.h"
 #include "core/safe_file.h"
+#include "core/tokens.h"
 #include "ctl/tokens_edit.h"
 
 /* A new file that has never been a tokens file: root's, readable by all, as the others. */
@@ -178,13 +179,35 @@ static const char *write_new(int fd, const struct k6_tokens_edit *e, const char 
 	return NULL;
 }
 
+/*
+ * The new text, parsed whole as the module will read it: a line the parser
+ * refuses would make every line of the file unusable.
+ */
+static enum k6_status parses(const struct k6_tokens_edit *e, const char *text, size_t len,
+			     char *err, size_t errlen)
+{
+	struct k6_tokens t;
+	char why[600];
+	enum k6_status st = k6_tokens_parse(e->path, text, len, &t, why, sizeof(why));
+
+	k6_tokens_free(&t);
+	if (st == K6_CONFIG)
+		snprintf(err, errlen, "%s: not changed: the new text would be refused: %s", e->path,
+			 why);
+	return st;
+}
+
 enum k6_status k6_tokens_edit_commit(struct k6_tokens_edit *e, const char *text, size_t len,
 				     char *err, size_t errlen)
 {
-	char *tmp = beside(e->name, ".new");
+	char *tmp;
 	const char *what;
 	int fd;
+	enum k6_status st = parses(e, text, len, err, errlen);
 
+	if (st != K6_OK)
+		return st;
+	tmp = beside(e->name, ".new");
 	if (tmp == NULL)
 		return K6_NOMEM;
 	/* Under the lock, a FILE.new left behind can only be a run that died. */

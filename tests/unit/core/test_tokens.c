@@ -392,7 +392,16 @@ static void test_comment_and_user_rules(void **state)
 	long_comment[201] = '\0';
 	assert_false(k6_tokens_comment_ok(long_comment));
 	assert_true(k6_tokens_user_ok("alice"));
+	/* SSSD's fully-qualified names; a leading '@' would be a group. */
+	assert_true(k6_tokens_user_ok("alice@corp.example"));
+	assert_true(k6_tokens_user_ok("CORP\\alice"));
 	assert_false(k6_tokens_user_ok("@team"));
+	assert_false(k6_tokens_user_ok("john smith@corp.example"));
+	assert_false(k6_tokens_user_ok("al:ce"));
+	assert_false(k6_tokens_user_ok("#alice"));
+	assert_false(k6_tokens_user_ok("-alice"));
+	assert_false(k6_tokens_user_ok("al\xc3\xaf"
+				       "ce"));
 	assert_false(k6_tokens_user_ok("*"));
 	assert_false(k6_tokens_user_ok(""));
 	assert_false(k6_tokens_user_ok("al ice"));
