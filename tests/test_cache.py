@@ -103,15 +103,18 @@ class Cache(PamTestCase):
         self.assertIn((4, line), r.logs)  # LOG_WARNING: loud
         self.assertEqual(r.errors, [])
 
-    def test_offline_grace_on_500(self):
+    def test_no_grace_on_500(self):
+        # An answer shows the API reached, whatever it says: only a network
+        # path that could not be used opens the window.
         api = self.private_api()
         try:
             self.assertEqual(self.login(self.args(offline_ttl=3600, api=api)).auth, PAM_SUCCESS)
             del api.accounts[TOKEN]
             api.add_canned(TOKEN, 500, b'{"error":{"code":"error","message":"down"}}')
             r = self.login(self.args(offline_ttl=3600, api=api))
-            self.assertEqual(r.auth, PAM_SUCCESS)
-            self.assert_outcome(r, "success", "cache=offline", "HTTP 500")
+            self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
+            self.assert_outcome(r, "api unavailable", "HTTP 500")
+            self.assertNotIn("cache=offline", r.log_text())
         finally:
             api.stop()
 
