@@ -36,7 +36,9 @@ HASH_PART = os.environ.get("K6_TEST_HASH_PART", os.path.join(SRCDIR, ".libs", "p
 INSTALLED_MODULE = os.environ.get("K6_TEST_INSTALLED_MODULE",
                                   os.path.join(SRCDIR, ".libs", "pam_k6.so"))
 DRIVER = os.environ.get("K6_TEST_DRIVER", os.path.join(SRCDIR, "tests", "pam_driver"))
-CTL = os.environ.get("K6_TEST_CTL", os.path.join(SRCDIR, "pam_k6ctl"))
+CTL = os.environ.get("K6_TEST_CTL", os.path.join(SRCDIR, "tests", "intree", "pam_k6ctl"))
+# pam_k6ctl as it is installed: it knows $(pammoddir)/pam_k6.so as the module.
+INSTALLED_CTL = os.environ.get("K6_TEST_INSTALLED_CTL", os.path.join(SRCDIR, "pam_k6ctl"))
 VERSION = os.environ.get("K6_TEST_VERSION", "")
 SANITIZED = os.environ.get("K6_TEST_SANITIZED", "")
 
@@ -390,9 +392,12 @@ class PamTestCase(unittest.TestCase):
         self.assert_no_secret_in_env(result, set(secrets) | self.secrets, service)
         return result
 
-    def run_ctl(self, *argv, stdin="", env=None, prefix=(), secrets=(), timeout=60):
+    def run_ctl(self, *argv, stdin="", env=None, prefix=(), secrets=(), timeout=60, ctl=None):
         """Run pam_k6ctl with the tests' users (nss_wrapper), never a PAM
-        wrapper: it does not use libpam.  No piece of a secret may show."""
+        wrapper: it does not use libpam.  No piece of a secret may show.
+        ctl: INSTALLED_CTL, say; by default CTL, the tests' build
+        (tests/intree/pam_k6ctl, which knows the build's module as the
+        installed one)."""
         run_env = dict(os.environ)
         run_env.update({
             "LD_PRELOAD": "libnss_wrapper.so",
@@ -401,7 +406,8 @@ class PamTestCase(unittest.TestCase):
             **({"NSS_WRAPPER_DISABLE_DEEPBIND": "1"} if SANITIZED else {}),
         })
         run_env.update(env or {})
-        proc = subprocess.run(list(prefix) + [CTL] + list(argv), input=stdin, text=True,
+        # CTL when the call is made: test_installed.py points it elsewhere.
+        proc = subprocess.run(list(prefix) + [ctl or CTL] + list(argv), input=stdin, text=True,
                               capture_output=True, env=run_env, timeout=timeout)
         run = CtlRun(proc)
         self.assertIn(run.returncode, (0, 1, 2, 3, 4, 5),

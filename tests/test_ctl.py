@@ -353,6 +353,57 @@ class Service(Ctl):
                       run.stdout)
         self.assertIn("accepted", run.stdout)
 
+    def test_the_module_a_line_loads_must_be_the_installed_one(self):
+        self.need_root()
+        args = " ".join(self.api_args("stack_url=alpha"))
+
+        def check(module):
+            d = self.pamd(sudo="auth required %s %s\n" % (module, args))
+            return self.run_ctl("check", "--service", "sudo", "--pam-dir", d), d
+
+        def folder(name, owner):
+            path = os.path.join(self.tmp, name)
+            shutil.rmtree(path, ignore_errors=True)
+            os.makedirs(path)
+            os.chmod(path, 0o755)
+            os.chown(path, owner, owner)
+            copy = os.path.join(path, "pam_k6.so")
+            shutil.copy(MODULE, copy)
+            os.chmod(copy, 0o644)
+            return path, copy
+
+        # The module this pam_k6ctl was built with (tests/intree): named, taken.
+        run, d = check(MODULE)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("  module            %s: the installed one\n" % MODULE, run.stdout)
+        # A pam_k6.so in a folder of alice's: her code, run as root for her.
+        user_dir, copy = folder("alice-modules", 1000)
+        run, d = check(copy)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("pam_k6ctl: error: %s/sudo:1: the module %s: the folder %s is not owned "
+                      "by root; only a module of root's, in folders only root may change, may "
+                      "be loaded" % (d, copy, user_dir), run.stderr)
+        self.assertIn("  module            %s: refused\n" % copy, run.stdout)
+        self.assertIn("service sudo: refused", run.stdout)
+        # A copy of root's, in root's folder, writable by others, then not.
+        root_dir, copy = folder("other-modules", 0)
+        os.chmod(copy, 0o666)
+        run, d = check(copy)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("the module %s is writable by group or others" % copy, run.stderr)
+        os.chmod(copy, 0o644)
+        run, d = check(copy)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("pam_k6ctl: error: %s/sudo:1: the module %s is not the installed one (%s)"
+                      % (d, copy, MODULE), run.stderr)
+        # pam_k6ctl as installed knows $(pammoddir)/pam_k6.so only: no
+        # option or variable makes the build's module that one.
+        run, d = check(MODULE)
+        run = self.run_ctl("check", "--service", "sudo", "--pam-dir", d,
+                           ctl=k6test.INSTALLED_CTL)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("the module %s is not the installed one (" % MODULE, run.stderr)
+
     def test_loops_outside_and_missing(self):
         for files, named in (
                 ({"sshd": "@include sshd\n"}, "sshd includes itself"),
