@@ -149,17 +149,39 @@ class Pki:
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=self.dir)
         return self.path(name + ".pem")
 
-    def server(self, name, ca, hosts=("IP:127.0.0.1", "DNS:localhost", "DNS:api.k6.io")):
+    def server(self, name, ca, hosts=("IP:127.0.0.1", "DNS:localhost", "DNS:api.k6.io"),
+               expired=False):
+        """A server certificate signed by ca; with expired, one whose days
+        of validity ended in 2020."""
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name,
                 cwd=self.dir)
         with open(self.path(name + ".ext"), "w") as f:
             f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
                     "subjectAltName=%s\n" % ",".join(hosts))
-        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
-                "-CAcreateserial", "-days", "2", "-extfile", name + ".ext",
-                "-out", name + ".pem", cwd=self.dir)
+        if expired:
+            self.sign_dated(name, ca, "20200101000000Z", "20200102000000Z")
+        else:
+            openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey",
+                    ca + ".key", "-CAcreateserial", "-days", "2", "-extfile", name + ".ext",
+                    "-out", name + ".pem", cwd=self.dir)
         return self.path(name + ".pem"), self.path(name + ".key")
+
+    def sign_dated(self, name, ca, start, end):
+        """openssl x509 cannot date a certificate in the past; openssl ca can."""
+        db = self.path(name + ".db")
+        os.makedirs(db, exist_ok=True)
+        open(os.path.join(db, "index.txt"), "w").close()
+        with open(os.path.join(db, "serial"), "w") as f:
+            f.write("01\n")
+        with open(os.path.join(db, "ca.cnf"), "w") as f:
+            f.write("[ca]\ndefault_ca = test\n[test]\ndatabase = %(db)s/index.txt\n"
+                    "new_certs_dir = %(db)s\nserial = %(db)s/serial\ndefault_md = sha256\n"
+                    "policy = any\n[any]\ncommonName = supplied\n" % {"db": db})
+        openssl("ca", "-batch", "-config", os.path.join(db, "ca.cnf"), "-cert", ca + ".pem",
+                "-keyfile", ca + ".key", "-in", name + ".csr", "-out", name + ".pem",
+                "-startdate", start, "-enddate", end, "-extfile", name + ".ext", "-notext",
+                cwd=self.dir)
 
 
 class Result:

@@ -447,6 +447,15 @@ class Test(Ctl):
         (req,) = self.api.take_requests()
         self.assertEqual(dict(req["headers"])["Authorization"], "Bearer " + self.GOOD)
 
+    def test_no_token_on_standard_input(self):
+        # pam_k6ctl test alice </dev/null: nothing to test, a usage error.
+        run = self.run_ctl("test", "alice", "--", "stack_url=alpha", *self.api_args(),
+                           prefix=["sh", "-c", 'exec "$0" "$@" </dev/null'])
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("pam_k6ctl: no token on standard input\n", run.stderr)
+        self.assertEqual(run.rows("result"), [])
+        self.assertEqual(self.api.take_requests(), [])
+
     def test_each_exit_status(self):
         args = ["stack_url=alpha"] + self.api_args()
         cases = [

@@ -216,6 +216,34 @@ class RootCaller(Window):
                                         os.strerror(number))
         self.assertEqual(self.priv.take_requests(), [], "a request got through")
 
+    def test_a_certificate_that_no_longer_verifies_never_opens_it(self):
+        """The same ca_file, so the same record; the API's certificate no
+        longer verifies against it (signed by another CA, expired, for
+        another host).  Something answered at the API's address: never the
+        offline window.  (A change of ca_file or pin names another record.)"""
+        self.cached()
+        self.revoke()
+        self.priv.stop()
+        self.pki.ca("other-ca")
+        certs = (("another CA",) + self.pki.server("other-ca-server", "other-ca"),
+                 ("expired",) + self.pki.server("expired-server", "ca", expired=True),
+                 ("another host",) + self.pki.server("other-host-server", "ca",
+                                                     hosts=("DNS:elsewhere.example",)))
+        for what, cert, key in certs:
+            with self.subTest(what):
+                api = StandIn(cert, key, port=self.priv.port).start()
+                try:
+                    r = self.login()
+                finally:
+                    api.stop()
+                self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, r.log_text())
+                self.assert_no_offline_answer(r)
+                self.assert_outcome(r, "api unavailable", "curl error 60")
+        # The record is there: with nothing at the address, it answers.
+        r = self.login()
+        self.assertEqual(r.auth, PAM_SUCCESS, r.log_text())
+        self.assert_outcome(r, "success", "cache=offline", "curl error 7")
+
     def hosts(self, text):
         path = os.path.join(self.tmp, "hosts-%s" % self._testMethodName)
         with open(path, "w") as f:

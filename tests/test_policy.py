@@ -224,6 +224,26 @@ class UsersFile(Policy):
         sent = [dict(req["headers"])["X-Stack-Url"] for req in self.api.take_requests()]
         self.assertEqual(sent, ["https://team-a.grafana.net", "https://team-b.grafana.net"])
 
+    def test_names_match_in_their_own_case(self):
+        # nss_wrapper's files keep case, as most name services do: alice is
+        # not Alice, and BOB is an account of his own.  Each meets the *
+        # line, never the line of a name spelled otherwise.
+        passwd = os.path.join(self.tmp, "passwd-case")
+        with open(passwd, "w") as f:
+            f.write(k6test.PASSWD + "BOB:x:1010:1010:Bob in capitals:/home/BOB:/bin/sh\n")
+        env = {"NSS_WRAPPER_PASSWD": passwd}
+        args = self.users_args("Alice  team-a\nbob    team-b\n*      ops\n")
+        for user in ("alice", "BOB"):
+            with self.subTest(user=user):
+                r = self.login(user, OPS, args + ["debug"], env=env)
+                self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+                self.assertEqual(r.env["K6_CLOUD_STACK_URL"], "https://ops.grafana.net")
+                self.assertIn("target: stack_url=https://ops.grafana.net stack_id=0 "
+                              "(users file line 3)", r.log_text())
+        self.assertEqual(self.login("bob", TEAM_B, args, env=env).auth, PAM_SUCCESS)
+        sent = [dict(req["headers"])["X-Stack-Url"] for req in self.api.take_requests()]
+        self.assertEqual(sent, ["https://ops.grafana.net"] * 2 + ["https://team-b.grafana.net"])
+
     def test_first_line_wins(self):
         # alice is also in loadtest, but her own line comes first.
         r = self.login("alice", TEAM_B, self.users_args(self.USERS))
