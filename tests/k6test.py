@@ -36,7 +36,9 @@ HASH_PART = os.environ.get("K6_TEST_HASH_PART", os.path.join(SRCDIR, ".libs", "p
 INSTALLED_MODULE = os.environ.get("K6_TEST_INSTALLED_MODULE",
                                   os.path.join(SRCDIR, ".libs", "pam_k6.so"))
 DRIVER = os.environ.get("K6_TEST_DRIVER", os.path.join(SRCDIR, "tests", "pam_driver"))
-CTL = os.environ.get("K6_TEST_CTL", os.path.join(SRCDIR, "pam_k6ctl"))
+CTL = os.environ.get("K6_TEST_CTL", os.path.join(SRCDIR, "tests", "intree", "pam_k6ctl"))
+# pam_k6ctl as it is installed: it knows $(pammoddir)/pam_k6.so as the module.
+INSTALLED_CTL = os.environ.get("K6_TEST_INSTALLED_CTL", os.path.join(SRCDIR, "pam_k6ctl"))
 VERSION = os.environ.get("K6_TEST_VERSION", "")
 SANITIZED = os.environ.get("K6_TEST_SANITIZED", "")
 
@@ -147,17 +149,39 @@ class Pki:
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=self.dir)
         return self.path(name + ".pem")
 
-    def server(self, name, ca, hosts=("IP:127.0.0.1", "DNS:localhost", "DNS:api.k6.io")):
+    def server(self, name, ca, hosts=("IP:127.0.0.1", "DNS:localhost", "DNS:api.k6.io"),
+               expired=False):
+        """A server certificate signed by ca; with expired, one whose days
+        of validity ended in 2020."""
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name,
                 cwd=self.dir)
         with open(self.path(name + ".ext"), "w") as f:
             f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
                     "subjectAltName=%s\n" % ",".join(hosts))
-        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
-                "-CAcreateserial", "-days", "2", "-extfile", name + ".ext",
-                "-out", name + ".pem", cwd=self.dir)
+        if expired:
+            self.sign_dated(name, ca, "20200101000000Z", "20200102000000Z")
+        else:
+            openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey",
+                    ca + ".key", "-CAcreateserial", "-days", "2", "-extfile", name + ".ext",
+                    "-out", name + ".pem", cwd=self.dir)
         return self.path(name + ".pem"), self.path(name + ".key")
+
+    def sign_dated(self, name, ca, start, end):
+        """openssl x509 cannot date a certificate in the past; openssl ca can."""
+        db = self.path(name + ".db")
+        os.makedirs(db, exist_ok=True)
+        open(os.path.join(db, "index.txt"), "w").close()
+        with open(os.path.join(db, "serial"), "w") as f:
+            f.write("01\n")
+        with open(os.path.join(db, "ca.cnf"), "w") as f:
+            f.write("[ca]\ndefault_ca = test\n[test]\ndatabase = %(db)s/index.txt\n"
+                    "new_certs_dir = %(db)s\nserial = %(db)s/serial\ndefault_md = sha256\n"
+                    "policy = any\n[any]\ncommonName = supplied\n" % {"db": db})
+        openssl("ca", "-batch", "-config", os.path.join(db, "ca.cnf"), "-cert", ca + ".pem",
+                "-keyfile", ca + ".key", "-in", name + ".csr", "-out", name + ".pem",
+                "-startdate", start, "-enddate", end, "-extfile", name + ".ext", "-notext",
+                cwd=self.dir)
 
 
 class Result:
@@ -390,9 +414,12 @@ class PamTestCase(unittest.TestCase):
         self.assert_no_secret_in_env(result, set(secrets) | self.secrets, service)
         return result
 
-    def run_ctl(self, *argv, stdin="", env=None, prefix=(), secrets=(), timeout=60):
+    def run_ctl(self, *argv, stdin="", env=None, prefix=(), secrets=(), timeout=60, ctl=None):
         """Run pam_k6ctl with the tests' users (nss_wrapper), never a PAM
-        wrapper: it does not use libpam.  No piece of a secret may show."""
+        wrapper: it does not use libpam.  No piece of a secret may show.
+        ctl: INSTALLED_CTL, say; by default CTL, the tests' build
+        (tests/intree/pam_k6ctl, which knows the build's module as the
+        installed one)."""
         run_env = dict(os.environ)
         run_env.update({
             "LD_PRELOAD": "libnss_wrapper.so",
@@ -401,7 +428,8 @@ class PamTestCase(unittest.TestCase):
             **({"NSS_WRAPPER_DISABLE_DEEPBIND": "1"} if SANITIZED else {}),
         })
         run_env.update(env or {})
-        proc = subprocess.run(list(prefix) + [CTL] + list(argv), input=stdin, text=True,
+        # CTL when the call is made: test_installed.py points it elsewhere.
+        proc = subprocess.run(list(prefix) + [ctl or CTL] + list(argv), input=stdin, text=True,
                               capture_output=True, env=run_env, timeout=timeout)
         run = CtlRun(proc)
         self.assertIn(run.returncode, (0, 1, 2, 3, 4, 5),

@@ -4,7 +4,10 @@
  * default: nss_wrapper loads it (NSS_WRAPPER_MODULE_SO_PATH, prefix
  * "nocase") behind its own files, and it answers a name in any case with
  * the account of the passwd file $K6_TEST_NOCASE_PASSWD whose name
- * matches, spelled as that file spells it.
+ * matches, spelled as that file spells it.  With $K6_TEST_NOCASE_SUFFIX
+ * ("@corp.example"), a name without '@' is looked up with it, as SSSD does
+ * with use_fully_qualified_names and default_domain_suffix: alice is the
+ * account alice@corp.example.
  */
 #include "config.h"
 
@@ -47,7 +50,13 @@ static enum nss_status find(int (*match)(const struct passwd *, const void *), c
 
 static int same_name(const struct passwd *pw, const void *name)
 {
-	return strcasecmp(pw->pw_name, name) == 0;
+	const char *suffix = getenv("K6_TEST_NOCASE_SUFFIX");
+	size_t len = strlen(name);
+
+	if (suffix == NULL || strchr(name, '@') != NULL)
+		return strcasecmp(pw->pw_name, name) == 0;
+	return strncasecmp(pw->pw_name, name, len) == 0 &&
+	       strcasecmp(pw->pw_name + len, suffix) == 0;
 }
 
 static int same_uid(const struct passwd *pw, const void *uid)

@@ -210,15 +210,23 @@ class StandIn:
 
 class ConnectProxy:
     """An HTTP CONNECT proxy on loopback that tunnels every request to one
-    port, whatever host was asked for, and records the targets asked for."""
+    port, whatever host was asked for, and records the targets asked for.
 
-    def __init__(self, target_port, host="127.0.0.1"):
+    mode says how it answers, and may change while it runs: "tunnel" (and
+    502 when nothing listens on the port), a status code such as 403 or 429
+    (a refusal of the CONNECT), "close" (the connection closed at once),
+    "close-after-request" (closed once the CONNECT is read), "silent" (the
+    CONNECT read and never answered)."""
+
+    def __init__(self, target_port, host="127.0.0.1", mode="tunnel"):
         self.target_port = target_port
         self.targets = []
+        self.mode = mode
         self._sock = socket.create_server((host, 0))
         self.port = self._sock.getsockname()[1]
         self.url = "http://%s:%d" % (host, self.port)
         self._closing = False
+        self._quiet = threading.Event()
 
     def start(self):
         threading.Thread(target=self._serve, daemon=True).start()
@@ -226,6 +234,12 @@ class ConnectProxy:
 
     def stop(self):
         self._closing = True
+        self._quiet.set()
+        # A thread in accept() keeps a closed socket listening: wake it first.
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._sock.close()
 
     def _serve(self):
@@ -237,7 +251,10 @@ class ConnectProxy:
             threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
 
     def _tunnel(self, conn):
+        mode = self.mode
         with conn:
+            if mode == "close":
+                return
             head = b""
             while b"\r\n\r\n" not in head and len(head) < 8192:
                 chunk = conn.recv(4096)
@@ -247,10 +264,24 @@ class ConnectProxy:
             request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
             method, _, rest = request_line.partition(" ")
             self.targets.append(rest.split(" ")[0])
+            if mode == "close-after-request":
+                return
+            if mode == "silent":
+                self._quiet.wait(60)
+                return
+            if mode != "tunnel":
+                conn.sendall(b"HTTP/1.1 %d Refused by the stand-in\r\nContent-Length: 0\r\n"
+                             b"\r\n" % int(mode))
+                return
             if method != "CONNECT":
                 conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                # As squid says of a host it cannot reach.
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                return
             conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             with upstream:
                 pump = threading.Thread(target=_pump, args=(upstream, conn), daemon=True)

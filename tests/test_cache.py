@@ -103,15 +103,18 @@ class Cache(PamTestCase):
         self.assertIn((4, line), r.logs)  # LOG_WARNING: loud
         self.assertEqual(r.errors, [])
 
-    def test_offline_grace_on_500(self):
+    def test_no_grace_on_500(self):
+        # An answer shows the API reached, whatever it says: only a network
+        # path that could not be used opens the window.
         api = self.private_api()
         try:
             self.assertEqual(self.login(self.args(offline_ttl=3600, api=api)).auth, PAM_SUCCESS)
             del api.accounts[TOKEN]
             api.add_canned(TOKEN, 500, b'{"error":{"code":"error","message":"down"}}')
             r = self.login(self.args(offline_ttl=3600, api=api))
-            self.assertEqual(r.auth, PAM_SUCCESS)
-            self.assert_outcome(r, "success", "cache=offline", "HTTP 500")
+            self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL)
+            self.assert_outcome(r, "api unavailable", "HTTP 500")
+            self.assertNotIn("cache=offline", r.log_text())
         finally:
             api.stop()
 
@@ -200,6 +203,30 @@ class Cache(PamTestCase):
         self.assertEqual(mode(os.path.join(self.dir, record)), 0o600)
         for name in os.listdir(self.dir):
             self.assertEqual(os.lstat(os.path.join(self.dir, name)).st_uid, 0)
+
+    def test_a_folder_above_of_another_account_turns_it_off(self):
+        # The cache folder is found as the late parts are: through folders
+        # only root may change.
+        top = os.path.join(self.tmp, "alice-owns-%s" % self._testMethodName)
+        os.makedirs(top, exist_ok=True)
+        os.chmod(top, 0o755)
+        os.chown(top, 1000, 1000)
+        self.dir = os.path.join(top, "cache")
+        r = self.login(self.args(cache_ttl=60))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr)
+        self.assertIn("the cache folder cannot be made: the folder %s is not owned by root; "
+                      "logins are validated online" % top, r.log_text())
+        # Nor is a cache that is there used.
+        os.mkdir(self.dir, 0o700)
+        r = self.login(self.args(cache_ttl=60))
+        self.assertIn("cache %s: the folder %s is owned by uid 1000; logins are validated online"
+                      % (self.dir, top), r.log_text())
+        self.assertEqual(self.records(), [])
+        os.rmdir(self.dir)
+        self.assertFalse(os.path.exists(self.dir), "the cache was made there")
+        os.chown(top, 0, 0)
+        self.login(self.args(cache_ttl=60))
+        self.assertEqual(len(self.records()), 1)
 
     def test_symlinked_and_foreign_entries_are_ignored(self):
         self.assertEqual(self.login(self.args(cache_ttl=60)).auth, PAM_SUCCESS)

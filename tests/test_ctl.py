@@ -159,7 +159,8 @@ class Check(Ctl):
              conf + ":2: option 'stack_url' given more than once"),
             ("mode 0664", lambda: files("stack_url = alpha\n", 0o664),
              "writable by group or others"),
-            ("a group-writable folder", group_folder, "its folder is writable by group"),
+            ("a group-writable folder", group_folder,
+             "pam_k6.conf: the folder %s is writable by group" % d),
             ("a symbolic link", link, "is a symbolic link"),
             ("a named file missing", lambda: ["conf=" + os.path.join(d, "absent.conf")],
              "absent.conf"),
@@ -290,7 +291,8 @@ class Check(Ctl):
                                ctl, "check", "--", "conf=" + conf], capture_output=True,
                               text=True, timeout=30)
         self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
-        self.assertIn("%s: cannot open its folder: Permission denied" % conf, proc.stderr)
+        self.assertIn("%s: the folder %s cannot be opened: Permission denied"
+                      % (conf, os.path.dirname(conf)), proc.stderr)
 
 
 PAMD_SSHD = """\
@@ -364,6 +366,57 @@ class Service(Ctl):
                       run.stdout)
         self.assertIn("accepted", run.stdout)
 
+    def test_the_module_a_line_loads_must_be_the_installed_one(self):
+        self.need_root()
+        args = " ".join(self.api_args("stack_url=alpha"))
+
+        def check(module):
+            d = self.pamd(sudo="auth required %s %s\n" % (module, args))
+            return self.run_ctl("check", "--service", "sudo", "--pam-dir", d), d
+
+        def folder(name, owner):
+            path = os.path.join(self.tmp, name)
+            shutil.rmtree(path, ignore_errors=True)
+            os.makedirs(path)
+            os.chmod(path, 0o755)
+            os.chown(path, owner, owner)
+            copy = os.path.join(path, "pam_k6.so")
+            shutil.copy(MODULE, copy)
+            os.chmod(copy, 0o644)
+            return path, copy
+
+        # The module this pam_k6ctl was built with (tests/intree): named, taken.
+        run, d = check(MODULE)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("  module            %s: the installed one\n" % MODULE, run.stdout)
+        # A pam_k6.so in a folder of alice's: her code, run as root for her.
+        user_dir, copy = folder("alice-modules", 1000)
+        run, d = check(copy)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("pam_k6ctl: error: %s/sudo:1: the module %s: the folder %s is not owned "
+                      "by root; only a module of root's, in folders only root may change, may "
+                      "be loaded" % (d, copy, user_dir), run.stderr)
+        self.assertIn("  module            %s: refused\n" % copy, run.stdout)
+        self.assertIn("service sudo: refused", run.stdout)
+        # A copy of root's, in root's folder, writable by others, then not.
+        root_dir, copy = folder("other-modules", 0)
+        os.chmod(copy, 0o666)
+        run, d = check(copy)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("the module %s is writable by group or others" % copy, run.stderr)
+        os.chmod(copy, 0o644)
+        run, d = check(copy)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("pam_k6ctl: error: %s/sudo:1: the module %s is not the installed one (%s)"
+                      % (d, copy, MODULE), run.stderr)
+        # pam_k6ctl as installed knows $(pammoddir)/pam_k6.so only: no
+        # option or variable makes the build's module that one.
+        run, d = check(MODULE)
+        run = self.run_ctl("check", "--service", "sudo", "--pam-dir", d,
+                           ctl=k6test.INSTALLED_CTL)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("the module %s is not the installed one (" % MODULE, run.stderr)
+
     def test_loops_outside_and_missing(self):
         for files, named in (
                 ({"sshd": "@include sshd\n"}, "sshd includes itself"),
@@ -422,6 +475,15 @@ class Test(Ctl):
             "K6_CLOUD_HOST_V6=" + self.api.url, "K6_CLOUD_TOKEN=(the token; not shown)"])
         (req,) = self.api.take_requests()
         self.assertEqual(dict(req["headers"])["Authorization"], "Bearer " + self.GOOD)
+
+    def test_no_token_on_standard_input(self):
+        # pam_k6ctl test alice </dev/null: nothing to test, a usage error.
+        run = self.run_ctl("test", "alice", "--", "stack_url=alpha", *self.api_args(),
+                           prefix=["sh", "-c", 'exec "$0" "$@" </dev/null'])
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("pam_k6ctl: no token on standard input\n", run.stderr)
+        self.assertEqual(run.rows("result"), [])
+        self.assertEqual(self.api.take_requests(), [])
 
     def test_each_exit_status(self):
         args = ["stack_url=alpha"] + self.api_args()

@@ -95,6 +95,33 @@ class LoadedLate(Late):
         self.assertTrue(r.mapped["libcurl"] and r.mapped["pam_k6_net"], r.stdout)
 
 
+class ThroughALink(Late):
+    """A build whose parts' path runs through a symbolic link
+    (tests/intree-link/parts -> ../../.libs): each part is opened by the
+    path whose folders were checked, without the link in it, never by the
+    name it was built with; what dlopen is given is what is watched."""
+
+    def test_the_part_is_opened_by_the_path_checked(self):
+        module = os.environ.get("K6_TEST_LINK_MODULE", os.path.join(
+            k6test.SRCDIR, "tests", "intree-link", ".libs", "pam_k6.so"))
+        shim = os.environ.get("K6_TEST_DLOPEN_LOG", os.path.join(
+            k6test.SRCDIR, "tests", ".libs", "libdlopen_log.so"))
+        if not (os.path.exists(module) and os.path.exists(shim)):
+            self.skipTest("tests/intree-link or tests/libdlopen_log not built; "
+                          "run through make check")
+        link = os.path.join(os.path.dirname(os.path.dirname(module)), "parts")
+        if not os.path.islink(link):
+            os.symlink(os.path.join("..", "..", ".libs"), link)
+        name = self.service(["auth required %s %s" % (module, " ".join(self.args()))])
+        r = self.run_driver(name, answers=[TOKEN],
+                            env={"LD_PRELOAD": ":".join((shim,) + k6test.PRELOADS)})
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        opened = [line.split(" ", 1)[1] for line in r.stderr.splitlines()
+                  if line.startswith("dlopen ")]
+        self.assertIn(os.path.realpath(NET_PART), opened)
+        self.assertEqual([path for path in opened if os.path.join(link, "") in path], [])
+
+
 class PartTrouble(Late):
     """The network part replaced, for one run, in a private mount namespace."""
 
@@ -171,7 +198,7 @@ class PartTrouble(Late):
     def test_without_the_hashing_part_no_tokens_file(self):
         tokens = os.path.join(self.work, "pam_k6.tokens")
         with open(tokens, "w") as f:
-            f.write("alice $6$rounds=1000$abcdefghijklmnop$" + "x" * 86 + "\n")
+            f.write("alice $6$rounds=1000$abcdefghijklmnop$" + "x" * 85 + "0\n")
         os.chmod(tokens, 0o644)
         r = self.login(self.args("tokens=" + tokens), prefix=self.without_part(HASH_PART))
         self.assertEqual(r.auth, PAM_SERVICE_ERR, r.stderr[-2000:])

@@ -6,7 +6,9 @@ With offline_ttl, a cached answer stands in when the API cannot be reached.
 Whoever controls the calling process must not be able to make a working API
 look unreachable: a caller whose real user is not root (sudo, su, any
 set-user-ID program) never gets the window, and a failure in the process
-itself (descriptors, memory) or a 429 never opens it for anyone.
+itself (descriptors, memory) or any HTTP answer never opens it for anyone.
+Through proxy=, only a proxy that cannot be reached opens it: whatever the
+proxy answers, or does once it took the connection, does not.
 
 The set-user-ID caller is the real thing: a root-owned mode 4755 copy of
 tests/pam_driver, run as nobody (uid 65534).  It ignores LD_PRELOAD, so
@@ -29,7 +31,7 @@ import time
 
 import k6test
 from k6test import (PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_SUCCESS, PamTestCase, Result)
-from stand_in import StandIn, error_body
+from stand_in import ConnectProxy, StandIn, error_body
 
 TOKEN = "k6offline0123456789abcdef0123456"
 TIMEOUT = 2  # seconds, the whole request
@@ -214,6 +216,34 @@ class RootCaller(Window):
                                         os.strerror(number))
         self.assertEqual(self.priv.take_requests(), [], "a request got through")
 
+    def test_a_certificate_that_no_longer_verifies_never_opens_it(self):
+        """The same ca_file, so the same record; the API's certificate no
+        longer verifies against it (signed by another CA, expired, for
+        another host).  Something answered at the API's address: never the
+        offline window.  (A change of ca_file or pin names another record.)"""
+        self.cached()
+        self.revoke()
+        self.priv.stop()
+        self.pki.ca("other-ca")
+        certs = (("another CA",) + self.pki.server("other-ca-server", "other-ca"),
+                 ("expired",) + self.pki.server("expired-server", "ca", expired=True),
+                 ("another host",) + self.pki.server("other-host-server", "ca",
+                                                     hosts=("DNS:elsewhere.example",)))
+        for what, cert, key in certs:
+            with self.subTest(what):
+                api = StandIn(cert, key, port=self.priv.port).start()
+                try:
+                    r = self.login()
+                finally:
+                    api.stop()
+                self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, r.log_text())
+                self.assert_no_offline_answer(r)
+                self.assert_outcome(r, "api unavailable", "curl error 60")
+        # The record is there: with nothing at the address, it answers.
+        r = self.login()
+        self.assertEqual(r.auth, PAM_SUCCESS, r.log_text())
+        self.assert_outcome(r, "success", "cache=offline", "curl error 7")
+
     def hosts(self, text):
         path = os.path.join(self.tmp, "hosts-%s" % self._testMethodName)
         with open(path, "w") as f:
@@ -235,6 +265,101 @@ class RootCaller(Window):
         self.assert_seen_here(results)
         self.assertTrue(any("curl error 6" in r.log_text() for r in results),
                         "the resolver never failed")
+
+
+class ThroughProxy(Window):
+    """proxy=: the proxy (the stand-in's CONNECT proxy, in front of the
+    private API) stands where the API's host stands without one.  The token
+    is cached through it, then revoked at the API: the window would let a
+    revoked token in."""
+
+    def setUp(self):
+        super().setUp()
+        self.proxy = ConnectProxy(self.priv.port).start()
+        self.addCleanup(self.proxy.stop)
+
+    def proxied(self, proxy_url=None):
+        return self.args() + ["proxy=" + (proxy_url or self.proxy.url)]
+
+    def login(self, proxy_url=None, **kw):
+        return self.authenticate([TOKEN], args=self.proxied(proxy_url), **kw)
+
+    def cached_then_revoked(self, proxy_url=None, **kw):
+        self.priv.add_account(TOKEN, self.STACK, 12345, 67890)
+        self.proxy.mode = "tunnel"
+        self.priv.take_requests()
+        r = self.login(proxy_url, **kw)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.log_text())
+        self.assertEqual(len(self.priv.take_requests()), 1, "the proxy was not used")
+        self.revoke()
+
+    def test_no_answer_of_the_proxy_opens_the_window(self):
+        # A CONNECT refused (403: a policy; 407: credentials; 429: the proxy's
+        # rate limit; 502, 504: what a proxy says of an API it cannot reach),
+        # a connection closed or left silent: curl 56 or 28, after the proxy
+        # took the connection.
+        for mode in ("403", "407", "429", "502", "504", "close", "close-after-request",
+                     "silent"):
+            with self.subTest(mode=mode):
+                self.cached_then_revoked()
+                self.proxy.mode = mode
+                r = self.login()
+                self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, r.log_text())
+                self.assert_no_offline_answer(r)
+                self.assert_outcome(r, "api unavailable",
+                                    "the proxy answered CONNECT with HTTP %s" % mode
+                                    if mode.isdigit() else
+                                    "the proxy took the connection, then failed it")
+        self.assertEqual(self.priv.take_requests(), [], "a request got through")
+
+    def test_an_api_down_behind_a_working_proxy_does_not_open_it(self):
+        self.cached_then_revoked()
+        self.priv.stop()
+        r = self.login()
+        self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, r.log_text())
+        self.assert_no_offline_answer(r)
+        self.assert_outcome(r, "api unavailable", "the proxy answered CONNECT with HTTP 502")
+
+    def test_the_api_s_own_answers_do_not_open_it(self):
+        for status in (500, 502, 503, 504, 429):
+            with self.subTest(status=status):
+                self.cached_then_revoked()
+                self.priv.add_canned(TOKEN, status, error_body("down"))
+                r = self.login()
+                self.assertEqual(r.auth, PAM_AUTHINFO_UNAVAIL, r.log_text())
+                self.assert_no_offline_answer(r)
+                self.assert_outcome(r, "api unavailable", "HTTP %d" % status)
+                del self.priv.canned[TOKEN]
+
+    def test_a_proxy_that_cannot_be_connected_to_opens_it(self):
+        self.cached_then_revoked()
+        self.proxy.stop()
+        r = self.login()
+        self.assertEqual(r.auth, PAM_SUCCESS, r.log_text())
+        self.assert_outcome(r, "success", "cache=offline", "curl error 7")
+
+    def test_a_connection_to_the_proxy_that_times_out_opens_it(self):
+        shim = os.environ.get("K6_TEST_FAIL_SOCKET", "")
+        if not os.path.exists(shim):
+            self.skipTest("tests/.libs/libfail_socket.so not built; run through make check")
+        self.cached_then_revoked()
+        env = {"LD_PRELOAD": ":".join((shim,) + k6test.PRELOADS),
+               "K6_TEST_CONNECT_ERRNO": str(errno.ETIMEDOUT)}
+        r = self.login(env=env)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.log_text())
+        self.assert_outcome(r, "success", "cache=offline", "could not be reached")
+
+    def test_a_proxy_whose_name_does_not_resolve_opens_it(self):
+        url = "http://proxy.k6.test:%d" % self.proxy.port
+        hosts = os.path.join(self.tmp, "hosts-%s" % self._testMethodName)
+        with open(hosts, "w") as f:
+            f.write("127.0.0.1 proxy.k6.test\n")
+        self.cached_then_revoked(url, env={"NSS_WRAPPER_HOSTS": hosts})
+        with open(hosts, "w") as f:
+            f.write("127.0.0.2 elsewhere.example\n")
+        r = self.login(url, env={"NSS_WRAPPER_HOSTS": hosts})
+        self.assertEqual(r.auth, PAM_SUCCESS, r.log_text())
+        self.assert_outcome(r, "success", "cache=offline", "curl error 5")
 
 
 class SetuidCaller(Window):

@@ -109,8 +109,37 @@ class ConfigFile(Policy):
                 self.assertEqual(r.auth, PAM_SERVICE_ERR)
                 self.assertEqual(self.api.take_requests(), [])
                 self.assert_outcome(r, "configuration error",
-                                    "its folder is writable by group or others")
+                                    "the folder %s is writable by group or others" % folder)
         os.chmod(folder, 0o755)
+        self.assertEqual(self.login("alice", self.GOOD, self.api_args("conf=" + conf)).auth,
+                         PAM_SUCCESS)
+
+    def test_every_folder_above_must_be_root_s(self):
+        # The configuration and users files are found as the late parts are:
+        # a folder above them of another account's (alice, uid 1000) is one
+        # whose owner may put another folder in its place.
+        top = os.path.join(self.tmp, "alice-owns")
+        folder = os.path.join(top, "security")
+        os.makedirs(folder, exist_ok=True)
+        os.chmod(top, 0o755)
+        os.chmod(folder, 0o755)
+        conf = os.path.join(folder, "pam_k6.conf")
+        users = os.path.join(folder, "pam_k6.users")
+        for path, text in ((conf, "stack_url = alpha\n"), (users, "* alpha\n")):
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o644)
+        os.chown(top, 1000, 1000)
+        why = "the folder %s is owned by uid 1000" % top
+        try:
+            for args in (["conf=" + conf], ["users=" + users]):
+                with self.subTest(args=args):
+                    r = self.login("alice", self.GOOD, self.api_args(*args))
+                    self.assertEqual(r.auth, PAM_SERVICE_ERR, r.stderr[-2000:])
+                    self.assert_outcome(r, "configuration error", why)
+                    self.assertEqual(self.api.take_requests(), [])
+        finally:
+            os.chown(top, 0, 0)
         self.assertEqual(self.login("alice", self.GOOD, self.api_args("conf=" + conf)).auth,
                          PAM_SUCCESS)
 
@@ -194,6 +223,26 @@ class UsersFile(Policy):
                          ("221", "222"))
         sent = [dict(req["headers"])["X-Stack-Url"] for req in self.api.take_requests()]
         self.assertEqual(sent, ["https://team-a.grafana.net", "https://team-b.grafana.net"])
+
+    def test_names_match_in_their_own_case(self):
+        # nss_wrapper's files keep case, as most name services do: alice is
+        # not Alice, and BOB is an account of his own.  Each meets the *
+        # line, never the line of a name spelled otherwise.
+        passwd = os.path.join(self.tmp, "passwd-case")
+        with open(passwd, "w") as f:
+            f.write(k6test.PASSWD + "BOB:x:1010:1010:Bob in capitals:/home/BOB:/bin/sh\n")
+        env = {"NSS_WRAPPER_PASSWD": passwd}
+        args = self.users_args("Alice  team-a\nbob    team-b\n*      ops\n")
+        for user in ("alice", "BOB"):
+            with self.subTest(user=user):
+                r = self.login(user, OPS, args + ["debug"], env=env)
+                self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+                self.assertEqual(r.env["K6_CLOUD_STACK_URL"], "https://ops.grafana.net")
+                self.assertIn("target: stack_url=https://ops.grafana.net stack_id=0 "
+                              "(users file line 3)", r.log_text())
+        self.assertEqual(self.login("bob", TEAM_B, args, env=env).auth, PAM_SUCCESS)
+        sent = [dict(req["headers"])["X-Stack-Url"] for req in self.api.take_requests()]
+        self.assertEqual(sent, ["https://ops.grafana.net"] * 2 + ["https://team-b.grafana.net"])
 
     def test_first_line_wins(self):
         # alice is also in loadtest, but her own line comes first.

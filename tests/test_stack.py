@@ -334,6 +334,18 @@ class Reader(Stack):
             f.write("auth required pam_unix.so\n")
         self.assertNotIn("nest deeper", self.check("sshd").stderr)
 
+    def test_lines_in_all_stop_at_a_bound(self):
+        # Three files, each well under the size bound, 30000 lines in all.
+        for name in ("l0", "l1", "l2"):
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write("#\n" * 10000)
+        self.put("sshd", "auth include l0\nauth include l1\nauth include l2\n" +
+                 read(os.path.join(EXAMPLES, "sshd")))
+        run = self.check("sshd")
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertRegex(run.stderr, r"%s/l[12]:\d+: more than 20000 lines read in all; not read "
+                                     r"further" % re.escape(self.dir))
+
     def test_a_large_file_is_refused(self):
         with open(os.path.join(self.dir, "big"), "w") as f:
             f.write("# padding\n" * 40000)

@@ -32,6 +32,32 @@ CAROL = "k6caroltoken123456789abcdef01234"
 SPARE = "k6sparetoken123456789abcdef01234"
 BAD = "k6bad00000000000000000000000000"
 DATE = r"\d{4}-\d\d-\d\d"
+# 86 bytes of digest as sha512crypt writes them (the last holds two bits).
+DIGEST = "XaSIKbp3gpQOkxa4wJM/llOnCF3CRrcZEmDluFNyF9Z.VHrK6fu6fqZ89hArAOCDuxpTyPPXXqg2vVURPEOJc0"
+ROUNDS = "its rounds= is not one of 1000 to 5000"
+METHOD = "its method is not sha512crypt ($6$), the only one pam_k6 takes"
+SHORT = "the hash is cut short or a salt alone: no token can match"
+# Lines the module never hashes against, with what it says of them.  The
+# first five cost about 11 minutes, 3.5 s, 1 GiB and 1.7 s, hours, 16 GiB
+# a hash on a 2-core VM, per attempt, before anything is asked.
+COSTLY = [
+    ("$6$rounds=999999999$pamk6saltpamk6s$" + DIGEST, ROUNDS),
+    ("$6$rounds=5000000$pamk6saltpamk6s$" + DIGEST, ROUNDS),
+    ("$y$jFT$pamk6saltpamk6saltpamk6$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", METHOD),
+    ("$2b$31$pamk6saltpamk6saltpamk.0123456789abcdefghijklmnopqrstu", METHOD),
+    ("$6$rounds=5001$pamk6saltpamk6s$" + DIGEST, ROUNDS),
+    ("$6$rounds=999$pamk6saltpamk6s$" + DIGEST, ROUNDS),
+    ("$6$rounds=1000$pamk6salt", SHORT),
+]
+# The same, cheap to hash for code that would (a yescrypt and a bcrypt of
+# their lowest costs, 5000000 rounds at 3.5 s): for pam_k6ctl's commands.
+OUTSIDE = [
+    ("$6$rounds=5001$pamk6saltpamk6s$" + DIGEST, ROUNDS),
+    ("$6$rounds=5000000$pamk6saltpamk6s$" + DIGEST, ROUNDS),
+    ("$y$j9T$pamk6saltpamk6saltpamk6$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", METHOD),
+    ("$2b$04$pamk6saltpamk6saltpamk.0123456789abcdefghijklmnopqrstu", METHOD),
+    ("$6$rounds=1000$pamk6salt", SHORT),
+]
 
 
 def openssl_line(user, token, comment=""):
@@ -180,18 +206,18 @@ class Logins(TokensCase):
         self.assert_outcome(r, "user unknown", "allow_root")
         self.assertEqual(self.login("root", self.GOOD, "allow_root").auth, PAM_SUCCESS)
 
-    def test_other_methods_from_the_fleet_are_taken(self):
-        # yescrypt, made by this host's libcrypt (mkpasswd's method): taken.
-        import ctypes
-        crypt = ctypes.CDLL("libcrypt.so.1")
-        crypt.crypt_gensalt.restype = ctypes.c_char_p
-        crypt.crypt.restype = ctypes.c_char_p
-        setting = crypt.crypt_gensalt(b"$y$", 1, None, 0)
-        digest = crypt.crypt(self.GOOD.encode(), setting).decode()
-        self.assertTrue(digest.startswith("$y$"), digest)
-        self.write_tokens("alice %s yescrypt" % digest)
+    def test_lines_of_the_usual_tools_are_taken(self):
+        # openssl passwd -6 and mkpasswd -m sha-512 name no rounds: 5000.
+        digest = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=self.GOOD,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        self.assertNotIn("rounds=", digest)
+        five = subprocess.run(["openssl", "passwd", "-6", "-salt", "rounds=5000$pamk6", "-stdin"],
+                              input=BOB, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        self.write_tokens("alice %s" % digest, "bob %s" % five)
         self.assertEqual(self.login("alice", self.GOOD).auth, PAM_SUCCESS)
         self.assertEqual(self.login("alice", BOB).auth, PAM_AUTH_ERR)
+        self.assertEqual(self.login("bob", BOB).auth, PAM_SUCCESS)
 
     def test_from_the_configuration_file(self):
         self.team()
@@ -297,9 +323,37 @@ class FileRules(TokensCase):
         self.write_tokens(openssl_line("alice", self.GOOD))
         os.chmod(self.dir, 0o1777)
         try:
-            self.refused("its folder is writable by group or others")
+            self.refused("the folder %s is writable by group or others" % self.dir)
         finally:
             os.chmod(self.dir, 0o755)
+
+    def test_a_folder_above_of_another_account(self):
+        # alice owns a folder above the tokens file's: she may swap its folder
+        # for a link to an older copy of root's, and bring back a line the
+        # operator removed.  Every folder from / down must be root's.
+        top = os.path.join(self.dir, "alice-owns")
+        folder = os.path.join(top, "security")
+        backup = os.path.join(self.dir, "backup")
+        for d in (top, folder, backup):
+            os.makedirs(d)
+            os.chmod(d, 0o755)
+        path = self.write_tokens(openssl_line("alice", SPARE), path=os.path.join(folder, "t"))
+        self.write_tokens(openssl_line("alice", SPARE), openssl_line("alice", self.GOOD),
+                          path=os.path.join(backup, "t"))
+        os.chown(top, 1000, 1000)
+        why = "the folder %s is owned by uid 1000" % top
+        self.refused(why, path=path)
+        # What alice may do in her folder: the removed line is back.
+        os.rename(folder, folder + ".now")
+        os.symlink(backup, folder)
+        r = self.authenticate([self.GOOD], args=self.args(path=path))
+        self.assertEqual(r.auth, PAM_SERVICE_ERR, r.stderr[-2000:])
+        self.assert_outcome(r, "configuration error", why)
+        self.assertEqual(self.api.take_requests(), [])
+        # Root's again, the link (root's, in root's folder) is followed.
+        os.chown(top, 0, 0)
+        r = self.authenticate([self.GOOD], args=self.args(path=path))
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
 
     def test_a_symbolic_link(self):
         real = self.write_tokens(openssl_line("alice", self.GOOD),
@@ -316,8 +370,8 @@ class FileRules(TokensCase):
         self.refused("pam_k6.tokens is larger than 64 KiB")
 
     def test_a_bad_line_names_file_and_line(self):
-        self.write_tokens("# ok", openssl_line("alice", self.GOOD), "bob $1$pamk6$lFCXh0sbEa5lL")
-        self.refused("pam_k6.tokens:3: the hash is of a method too weak")
+        self.write_tokens("# ok", openssl_line("alice", self.GOOD), "bob lFCXh0sbEa5lL")
+        self.refused("pam_k6.tokens:3: the second field must be a crypt(5) hash")
 
     def test_a_seventeenth_line(self):
         self.write_tokens(*[openssl_line("alice", "k6many%026d" % i) for i in range(17)])
@@ -326,6 +380,52 @@ class FileRules(TokensCase):
     def test_root_only_readable_is_fine(self):
         self.write_tokens(openssl_line("alice", self.GOOD), mode=0o600)
         self.assertEqual(self.login("alice", self.GOOD).auth, PAM_SUCCESS)
+
+
+class Cost(TokensCase):
+    """Each of an account's lines costs a hash per attempt, before anything
+    is asked, for anyone who knows the account's name; the lines come from
+    users.  Only sha512crypt of 1000 to 5000 rounds is hashed against."""
+
+    def test_lines_outside_the_rule_are_never_hashed(self):
+        self.write_tokens(*(["bob %s" % h for h, _ in COSTLY] +
+                            [openssl_line("bob", BOB), openssl_line("alice", self.GOOD)]))
+        r = self.login("bob", BAD, timeout=30)
+        self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr[-2000:])
+        self.assertLess(r.elapsed, 10)
+        skipped = [(level, text) for level, text in r.logs if " skipped: " in text]
+        self.assertEqual(skipped, [(4, "tokens file %s:%d skipped: %s" % (self.path, i + 1, why))
+                                   for i, (_, why) in enumerate(COSTLY)])
+        self.assert_outcome(r, "denied", "the token matches none of the 1 line of the tokens "
+                            "file for this account (%d more skipped)" % len(COSTLY))
+        # The account's good line still works; another account's logins say nothing of them.
+        self.assertEqual(self.login("bob", BOB, timeout=30).auth, PAM_SUCCESS)
+        r = self.login("alice", self.GOOD, timeout=30)
+        self.assertEqual(r.auth, PAM_SUCCESS)
+        self.assertNotIn("skipped", r.log_text())
+
+    def test_one_attempt_costs_at_most_sixteen_lines_of_5000_rounds(self):
+        # The worst a file can do: 16 lines of the most rounds taken, and
+        # the longest token crypt(3) hashes (511 bytes).  0.2 to 0.3 s on a
+        # 2-core VM; 16 lines of 5000000 rounds took 68 s before.
+        lines = []
+        for i in range(16):
+            salt = "rounds=5000$pamk6cost%04d" % i
+            digest = subprocess.run(["openssl", "passwd", "-6", "-salt", salt, "-stdin"],
+                                    input="k6cost%026d" % i, capture_output=True, text=True,
+                                    check=True).stdout.strip()
+            lines.append("bob " + digest)
+        self.write_tokens(*lines)
+        longest = "k6" + "x" * 509
+        r = self.authenticate([longest], args=self.args(), user="bob", options=["-m"],
+                              timeout=30)
+        self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr[-2000:])
+        self.assertLess(r.auth_seconds[0], 5)
+        # One byte more: no line can be made for it, and none is hashed.
+        r = self.authenticate([longest + "x"], args=self.args(), user="bob", timeout=30)
+        self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr[-2000:])
+        self.assert_outcome(r, "denied",
+                            "no tokens file line can be made for a token longer than 511 bytes")
 
 
 class Memory(TokensCase):
@@ -455,6 +555,16 @@ class Hash(Ctl):
                 self.assertEqual(run.returncode, 1)
                 self.assertEqual(run.stdout, "")
                 self.assertIn("pam_k6ctl: not a token", run.stderr)
+
+
+    def test_a_token_crypt_cannot_hash_gets_no_line(self):
+        # 512 bytes: crypt(3) hashes at most 511.
+        run = self.ctl("hash", "alice", stdin="k6" + "x" * 510 + "\n")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertEqual(run.stdout, "")
+        self.assertIn("no line can be made for it", run.stderr)
+        run = self.ctl("hash", "alice", stdin="k6" + "x" * 509 + "\n")
+        self.assertEqual(run.returncode, 0, run.stderr)
 
 
 class Enroll(Ctl):
@@ -687,6 +797,140 @@ class RevokeAndList(Ctl):
                 run = self.ctl(*(argv + ["--tokens", self.path]))
                 self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
         self.assertEqual(len(self.users_of_file()), 5)
+
+
+class Outside(Ctl):
+    """What pam_k6ctl does with lines the module never hashes against."""
+
+    def setUp(self):
+        super().setUp()
+        self.write_tokens(openssl_line("alice", SPARE, "laptop"),
+                          *["bob %s" % h for h, _ in OUTSIDE])
+
+    def assert_named(self, text):
+        for i, (_, why) in enumerate(OUTSIDE):
+            self.assertIn("%s:%d: %s; the module skips the line" % (self.path, i + 2, why), text)
+
+    def test_check_names_each(self):
+        run = self.ctl("check", "--", *self.module_args("tokens=" + self.path), timeout=30)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assert_named(run.stderr)
+        self.assertIn("refused: the module would run, but no token can match %d lines of the "
+                      "tokens file\n" % len(OUTSIDE), run.stdout)
+
+    def test_tokens_lists_and_names_each(self):
+        run = self.ctl("tokens", "--tokens", self.path, timeout=30)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("%d lines for 2 accounts in %s" % (len(OUTSIDE) + 1, self.path), run.stdout)
+        self.assert_named(run.stderr)
+        self.assertIn("pam_k6ctl revoke bob --line 2", run.stderr)
+
+    def test_enroll_writes_into_no_file_that_has_one(self):
+        before = self.file_text()
+        run = self.enroll("carol", CAROL)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assert_named(run.stderr)
+        self.assertIn("has lines the module skips: fix them first", run.stderr)
+        self.assertEqual(self.file_text(), before)
+        self.assertEqual(self.api.take_requests(), [], "the token was asked for")
+
+    def test_revoke_removes_one_without_hashing_it(self):
+        # 999999999 rounds: some 11 minutes, were it hashed.
+        self.write_tokens(openssl_line("alice", SPARE, "laptop"),
+                          "bob $6$rounds=999999999$pamk6saltpamk6s$" + DIGEST)
+        run = self.ctl("revoke", "bob", "--line", "2", "--tokens", self.path, timeout=30)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual(self.file_text().splitlines()[1:], [])
+        self.assertEqual(self.ctl("tokens", "--tokens", self.path).returncode, 0)
+        self.assertEqual(self.enroll("carol", CAROL).returncode, 0)
+
+
+class Names(Ctl):
+    """The account's own name, as the name service spells it, is what a line
+    says: enroll writes it, the module and every command read it alike."""
+
+    def nss(self, passwd, suffix=None):
+        """A name service that ignores case (tests/nss_nocase.c) over passwd;
+        with suffix, as SSSD's fully-qualified names: alice is alice@suffix."""
+        module = os.environ.get("K6_TEST_NSS_NOCASE",
+                                os.path.join(k6test.SRCDIR, "tests", ".libs",
+                                             "libnss_nocase.so"))
+        if not os.path.exists(module):
+            self.skipTest("tests/libnss_nocase.so not built; run through make check")
+        env = {"NSS_WRAPPER_MODULE_SO_PATH": module, "NSS_WRAPPER_MODULE_FN_PREFIX": "nocase",
+               "K6_TEST_NOCASE_PASSWD": passwd, "NSS_WRAPPER_PASSWD": passwd}
+        if suffix is not None:
+            env["K6_TEST_NOCASE_SUFFIX"] = suffix
+        return env
+
+    def passwd(self, *names):
+        path = os.path.join(self.dir, "passwd")
+        with open(path, "w") as f:
+            for i, name in enumerate(names):
+                f.write("%s:x:%d:%d::/home/u%d:/bin/sh\n" % (name, 1000 + i, 1000 + i, i))
+        return path
+
+    def ctl_env(self, *argv, env, stdin=""):
+        return self.run_ctl(*argv, stdin=stdin, env=env)
+
+    def test_enroll_writes_the_account_s_own_spelling(self):
+        # Where the name service ignores case, ALICE is the account alice.
+        env = self.nss(os.path.join(self.tmp, "passwd"))
+        run = self.ctl_env("enroll", "ALICE", "--tokens", self.path, "--",
+                           *self.module_args(), env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertRegex(self.file_text(), r"^alice \$6\$\S+ enrolled %s\n$" % DATE)
+        for user in ("alice", "ALICE"):
+            r = self.login(user, self.GOOD, env=env)
+            self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+            self.assert_outcome(r, "success", "tokens_line=1")
+
+    def test_fully_qualified_names(self):
+        # SSSD with use_fully_qualified_names and default_domain_suffix.
+        env = self.nss(self.passwd("alice@corp.example", "bob@corp.example"), "@corp.example")
+        run = self.ctl_env("enroll", "alice", "--tokens", self.path, "--", *self.module_args(),
+                           env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("enrolled: alice@corp.example, %s line 1" % self.path, run.stdout)
+        self.assertRegex(self.file_text(), r"^alice@corp\.example \$6\$\S+ enrolled %s\n$" % DATE)
+        # Every command and the module read the line.
+        run = self.ctl_env("tokens", "--tokens", self.path, env=env)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("alice@corp.example", run.stdout)
+        r = self.login("alice", self.GOOD, env=env)
+        self.assertEqual(r.auth, PAM_SUCCESS, r.stderr[-2000:])
+        self.assert_outcome(r, "success", "tokens_line=1")
+        r = self.login("bob", self.GOOD, env=env)
+        self.assertEqual(r.auth, PAM_USER_UNKNOWN, r.stderr[-2000:])
+        run = self.ctl_env("test", "alice", "--", *self.module_args("tokens=" + self.path),
+                           env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        # A line pasted from hash, and revoke by the name the user types.
+        run = self.ctl_env("hash", "bob", env=env, stdin=BOB + "\n")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        with open(self.path, "a") as f:
+            f.write(run.stdout.replace("bob ", "bob@corp.example ", 1))
+        self.assertEqual(self.login("bob", BOB, env=env).auth, PAM_SUCCESS)
+        run = self.ctl_env("revoke", "alice", "--all", "--tokens", self.path, env=env)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual([line.split()[0] for line in self.file_text().splitlines()],
+                         ["bob@corp.example"])
+
+    def test_a_name_no_line_can_hold_is_refused(self):
+        # A domain long enough that the account's name is over 256 bytes.
+        domain = "@" + ".".join(["d" * 60] * 4) + ".example"
+        env = self.nss(self.passwd("alice" + domain), domain)
+        self.write_tokens(openssl_line("bob", BOB))
+        before = self.file_text()
+        run = self.ctl_env("enroll", "alice", "--tokens", self.path, "--", *self.module_args(),
+                           env=env, stdin=self.GOOD + "\n")
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("the name service calls this account 'alice@dddd", run.stderr)
+        self.assertIn("which a tokens file line cannot name (at most 256 bytes", run.stderr)
+        self.assertIn("give the account a name a line can hold", run.stderr)
+        self.assertEqual(self.file_text(), before)
+        self.assertEqual(self.api.take_requests(), [], "the token was asked for")
+        self.assertEqual(self.ctl("tokens", "--tokens", self.path).returncode, 0)
 
 
 class CheckAndTest(Ctl):

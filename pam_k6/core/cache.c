@@ -149,15 +149,59 @@ static bool host_key(struct k6_cache *c)
 	return false;
 }
 
+/*
+ * Make the missing store, 0700, in a folder root's alone, as the walk finds
+ * it; false with why ("the cache folder cannot be made: ...") if not.
+ */
+static bool make_store(const char *dir, char *why, size_t whylen)
+{
+	static const struct k6_file_rules rules = { 0, 0, S_IWGRP | S_IWOTH, 0 };
+	const char *slash = strrchr(dir, '/');
+	char *parent = strndup(dir, slash != NULL && slash != dir ? (size_t)(slash - dir) : 1);
+	char rule[300];
+	bool made = false;
+	int fd = -1;
+
+	if (parent == NULL || slash == NULL || slash[1] == '\0')
+		snprintf(rule, sizeof(rule), "%s", "it names no folder");
+	else if ((fd = k6_open_folder_path(parent, &rules, NULL, rule, sizeof(rule))) < 0)
+		; /* rule says why */
+	else if (mkdirat(fd, slash + 1, 0700) != 0 && errno != EEXIST)
+		snprintf(rule, sizeof(rule), "%s", strerror(errno));
+	else
+		made = true;
+	if (!made)
+		snprintf(why, whylen, "the cache folder cannot be made: %.260s", rule);
+	if (fd >= 0)
+		close(fd);
+	free(parent);
+	return made;
+}
+
 void k6_cache_open(struct k6_cache *c, const char *dir)
 {
 	static const struct k6_file_rules folder_rules = { 0, 077, 077, 0 };
 	char why[128];
+	int path_fd;
 
 	memset(c, 0, sizeof(*c));
-	c->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (c->dir_fd < 0 && errno == ENOENT && geteuid() == 0 && mkdir(dir, 0700) == 0)
-		c->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	c->dir_fd = -1;
+	path_fd = k6_walk_folder_path(dir, &folder_rules, NULL, c->path_why, sizeof(c->path_why));
+	if (path_fd < 0 && errno == ENOENT && geteuid() == 0) {
+		if (!make_store(dir, c->path_why, sizeof(c->path_why))) {
+			c->why = c->path_why;
+			return;
+		}
+		path_fd = k6_walk_folder_path(dir, &folder_rules, NULL, c->path_why,
+					      sizeof(c->path_why));
+	}
+	if (path_fd < 0) {
+		c->why = errno == ENOENT ? "the cache folder cannot be opened" : c->path_why;
+		return;
+	}
+	/* That very folder, for reading: its records are listed and read through it. */
+	c->dir_fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(path_fd);
 	if (c->dir_fd < 0) {
 		c->why = errno == EACCES ?
 				 "the cache folder is root's; this process may not use it" :

@@ -43,6 +43,7 @@ struct k6_cache {
 	const struct k6_hash_ops *hash; /* the hashing part (late.h) */
 	const char *why;                /* why the cache is off or read-only, for the log */
 	char hash_why[200];             /* why the hashing part could not be loaded */
+	char path_why[300];             /* why the folders that lead to it are not to be trusted */
 };
 
 /* A record's name: the hex HMAC of what it answers for; "" if none could be made. */
@@ -59,8 +60,9 @@ struct k6_cache_record {
 
 /*
  * Open (and, when the caller may, create 0700) the store at dir and its
- * host secret.  Never fails the login: on any problem c->dir_fd is -1 and
- * c->why explains, or c->writable is false.
+ * host secret.  The store is reached as safe_file.h reaches a file: every
+ * folder from / down to it root's, or sticky.  Never fails the login: on
+ * any problem c->dir_fd is -1 and c->why explains, or c->writable is false.
  */
 void k6_cache_open(struct k6_cache *c, const char *dir);
 void k6_cache_close(struct k6_cache *c);

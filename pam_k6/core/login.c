@@ -299,6 +299,29 @@ done:
 }
 
 /*
+ * Say which of the account's lines are never hashed against, one log line
+ * each, and how many there are.
+ */
+static size_t report_unusable(const struct k6_login *l)
+{
+	const struct k6_tokens *t = l->tokens;
+	char path[160];
+	size_t n = 0;
+	size_t i;
+
+	k6_escape_str(path, sizeof(path), l->opts->tokens, false);
+	for (i = 0; i < t->n; i++) {
+		if (t->lines[i].unusable == NULL ||
+		    strcmp(t->lines[i].user, l->target.account) != 0)
+			continue;
+		k6_logf(l->log, l->log_ctx, LOG_WARNING, "tokens file %s:%u skipped: %s", path,
+			t->lines[i].line, t->lines[i].unusable);
+		n++;
+	}
+	return n;
+}
+
+/*
  * The token must be one enrolled for the account: a token that is not
  * never leaves the host, and no cached answer stands in for the match.
  */
@@ -306,6 +329,7 @@ static enum k6_status enrolled(struct k6_login *l, const char *token)
 {
 	char why[K6_REASON_MAX] = "";
 	enum k6_status st;
+	size_t skipped;
 
 	if (l->opts->tokens == NULL)
 		return K6_OK;
@@ -313,14 +337,23 @@ static enum k6_status enrolled(struct k6_login *l, const char *token)
 		say(l, "no account was looked up for the tokens file");
 		return K6_SYSTEM;
 	}
+	skipped = report_unusable(l);
 	st = k6_tokens_match(l->tokens, l->target.account, token, &l->enrolled, why, sizeof(why));
 	if (st == K6_DENIED) {
-		size_t n = k6_tokens_count(l->tokens, l->target.account);
+		size_t n = k6_tokens_count(l->tokens, l->target.account) - skipped;
+		char more[64] = "";
 
-		snprintf(why, sizeof(why),
-			 "the token matches none of the %zu line%s of the tokens file for this "
-			 "account",
-			 n, n == 1 ? "" : "s");
+		if (skipped > 0)
+			snprintf(more, sizeof(more), " (%zu more skipped)", skipped);
+		if (strnlen(token, K6_HASH_TOKEN_MAX + 1) > K6_HASH_TOKEN_MAX)
+			snprintf(why, sizeof(why),
+				 "no tokens file line can be made for a token longer than %d bytes",
+				 K6_HASH_TOKEN_MAX);
+		else
+			snprintf(why, sizeof(why),
+				 "the token matches none of the %zu line%s of the tokens file for "
+				 "this account%s",
+				 n, n == 1 ? "" : "s", more);
 	}
 	if (st != K6_OK)
 		say(l, why);

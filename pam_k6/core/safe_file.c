@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,63 +90,228 @@ static bool folder_above_trusted(const struct stat *up, const struct stat *down,
 	return true;
 }
 
+/* Links one walk follows at most, as the kernel's own limit. */
+#define LINKS_MAX 40
+
+/* A walk from / down a path, one name at a time; see k6_open_folder_path. */
+struct walk {
+	const struct k6_file_rules *r;
+	int fd;         /* the folder reached, O_PATH */
+	struct stat up; /* what fstat says of it */
+	char *at;       /* its path from /, without links */
+	char *todo;     /* what is left to walk: names between slashes */
+	unsigned links;
+};
+
+/* Back to /: the start, and where an absolute link leads. */
+static bool walk_root(struct walk *w)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &w->up) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = fd;
+	w->at[0] = '/';
+	w->at[1] = '\0';
+	return true;
+}
+
+/* w->at followed by name, for messages and for the resolved path. */
+static bool walk_down_name(struct walk *w, const char *name)
+{
+	size_t len = strlen(w->at);
+	char *grown = realloc(w->at, len + strlen(name) + 2);
+
+	if (grown == NULL)
+		return false;
+	w->at = grown;
+	snprintf(grown + len, strlen(name) + 2, "%s%s", len > 1 ? "/" : "", name);
+	return true;
+}
+
+/* "..": the folder above, which the walk came through. */
+static bool walk_up(struct walk *w)
+{
+	char *slash = strrchr(w->at, '/');
+	int fd;
+
+	if (w->at[1] == '\0')
+		return true; /* "/.." is "/" */
+	fd = openat(w->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &w->up) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(w->fd);
+	w->fd = fd;
+	slash[slash == w->at ? 1 : 0] = '\0';
+	return true;
+}
+
+/* The link's text in front of what is left: the walk goes on from there. */
+static bool walk_link(struct walk *w, int link_fd)
+{
+	char target[4096];
+	ssize_t n = readlinkat(link_fd, "", target, sizeof(target));
+	size_t len;
+	char *todo;
+
+	if (n <= 0 || (size_t)n >= sizeof(target)) {
+		errno = n < 0 ? errno : ENAMETOOLONG;
+		return false;
+	}
+	if (++w->links > LINKS_MAX) {
+		errno = ELOOP;
+		return false;
+	}
+	target[n] = '\0';
+	len = (size_t)n + strlen(w->todo) + 2;
+	todo = malloc(len);
+	if (todo == NULL)
+		return false;
+	snprintf(todo, len, "%s/%s", target, w->todo);
+	free(w->todo);
+	w->todo = todo;
+	return target[0] != '/' || walk_root(w);
+}
+
+/*
+ * One name of the path: the folder it names becomes the one reached, or a
+ * link is read into what is left.  Only when the folder reached may hold
+ * it on others' terms (folder_above_trusted) does it go on.  -1 with why
+ * set and errno (ENOENT: it is not there) when it cannot.
+ */
+static int walk_step(struct walk *w, const char *name, char *why, size_t whylen)
+{
+	char rule[128];
+	struct stat down;
+	int next;
+
+	if (strcmp(name, "..") == 0)
+		return walk_up(w) ? 0 : -1;
+	next = openat(w->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (next < 0 || fstat(next, &down) != 0) {
+		int saved = errno;
+
+		if (next >= 0)
+			close(next);
+		errno = saved;
+		return -1;
+	}
+	if (!folder_above_trusted(&w->up, &down, w->r, rule, sizeof(rule))) {
+		snprintf(why, whylen, "the folder %s %s", w->at, rule);
+		close(next);
+		errno = EPERM;
+		return -1;
+	}
+	if (S_ISLNK(down.st_mode)) {
+		bool ok = walk_link(w, next);
+
+		close(next);
+		return ok ? 0 : -1;
+	}
+	if (!S_ISDIR(down.st_mode) || !walk_down_name(w, name)) {
+		close(next);
+		errno = S_ISDIR(down.st_mode) ? ENOMEM : ENOTDIR;
+		return -1;
+	}
+	close(w->fd);
+	w->fd = next;
+	w->up = down;
+	return 0;
+}
+
+/*
+ * The first name of w->todo into name (NAME_MAX + 1 bytes), taken off it:
+ * 1, or 0 at the end, or -1 for a name too long.
+ */
+static int next_name(struct walk *w, char *name)
+{
+	size_t skip = strspn(w->todo, "/");
+	size_t len = strcspn(w->todo + skip, "/");
+
+	if (len == 0)
+		return 0;
+	if (len > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(name, w->todo + skip, len);
+	name[len] = '\0';
+	memmove(w->todo, w->todo + skip + len, strlen(w->todo + skip + len) + 1);
+	return 1;
+}
+
+int k6_walk_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
+			size_t whylen)
+{
+	struct walk w = { r, -1, { 0 }, malloc(2), NULL, 0 };
+	char name[NAME_MAX + 1];
+	int more;
+	int saved;
+
+	if (resolved != NULL)
+		*resolved = NULL;
+	why[0] = '\0';
+	w.todo = strdup(path);
+	if (w.at == NULL || w.todo == NULL || path[0] != '/' || !walk_root(&w)) {
+		errno = path[0] != '/' ? EINVAL : errno;
+		goto fail;
+	}
+	/* Each name in turn; a link puts its text in front of what is left. */
+	while ((more = next_name(&w, name)) > 0) {
+		if (strcmp(name, ".") != 0 && walk_step(&w, name, why, whylen) != 0)
+			goto fail;
+	}
+	if (more < 0)
+		goto fail;
+	if (!S_ISDIR(w.up.st_mode)) {
+		errno = ENOTDIR;
+		goto fail;
+	}
+	free(w.todo);
+	if (resolved != NULL)
+		*resolved = w.at;
+	else
+		free(w.at);
+	return w.fd;
+fail:
+	saved = errno;
+	if (why[0] == '\0')
+		snprintf(why, whylen, "the folder %s cannot be opened: %s", path, strerror(saved));
+	if (w.fd >= 0)
+		close(w.fd);
+	free(w.at);
+	free(w.todo);
+	errno = saved;
+	return -1;
+}
+
 int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
 			size_t whylen)
 {
-	char *real = realpath(path, NULL);
-	char *walk = real != NULL ? strdup(real) : NULL;
-	char *save = NULL;
-	char *name;
+	char *at = NULL;
 	char rule[128];
-	struct stat up;
-	struct stat down;
-	int fd = -1;
-	int next;
+	int fd = k6_walk_folder_path(path, r, &at, why, whylen);
 
-	*resolved = NULL;
-	if (walk == NULL) {
-		snprintf(why, whylen, "the folder %s cannot be opened: %s", path, strerror(errno));
-		goto fail;
-	}
-	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &up) != 0) {
-		snprintf(why, whylen, "the folder / cannot be opened: %s", strerror(errno));
-		goto fail;
-	}
-	for (name = strtok_r(walk, "/", &save); name != NULL; name = strtok_r(NULL, "/", &save)) {
-		/* real, cut before this name: the folder above it ("/" at least). */
-		int above = name - walk > 1 ? (int)(name - walk) - 1 : 1;
-
-		next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 || fstat(next, &down) != 0) {
-			snprintf(why, whylen, "the folder %s cannot be opened: %s", real,
-				 strerror(errno));
-			if (next >= 0)
-				close(next);
-			goto fail;
-		}
-		if (!folder_above_trusted(&up, &down, r, rule, sizeof(rule))) {
-			snprintf(why, whylen, "the folder %.*s %s", above, real, rule);
-			close(next);
-			goto fail;
-		}
+	if (fd >= 0 && !k6_folder_trusted(fd, r, rule, sizeof(rule))) {
+		snprintf(why, whylen, "the folder %s %s", at, rule);
 		close(fd);
-		fd = next;
-		up = down;
+		free(at);
+		errno = EPERM;
+		return -1;
 	}
-	if (!k6_folder_trusted(fd, r, rule, sizeof(rule))) {
-		snprintf(why, whylen, "the folder %s %s", real, rule);
-		goto fail;
-	}
-	free(walk);
-	*resolved = real;
+	if (resolved != NULL)
+		*resolved = at;
+	else
+		free(at);
 	return fd;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(walk);
-	free(real);
-	return -1;
 }
 
 static void too_large(const struct k6_file_rules *r, char *why, size_t whylen)
@@ -241,7 +407,7 @@ enum k6_status k6_read_trusted_file(const char *path, const struct k6_file_rules
 {
 	const char *slash = strrchr(path, '/');
 	char shown[256];
-	char why[160];
+	char why[400];
 	char *folder = NULL;
 	char *buf = NULL;
 	int dfd = -1;
@@ -262,15 +428,14 @@ enum k6_status k6_read_trusted_file(const char *path, const struct k6_file_rules
 		status = K6_NOMEM;
 		goto out;
 	}
-	/* Open the folder, check it, and open the file inside that very folder. */
-	dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * The folder, through folders no one else may change, and the file
+	 * inside that very folder.
+	 */
+	dfd = k6_open_folder_path(folder, r, NULL, why, sizeof(why));
 	if (dfd < 0) {
 		*missing = errno == ENOENT;
-		snprintf(err, errlen, "%s: cannot open its folder: %s", shown, strerror(errno));
-		goto out;
-	}
-	if (!k6_folder_trusted(dfd, r, why, sizeof(why))) {
-		snprintf(err, errlen, "%s: its folder %s", shown, why);
+		snprintf(err, errlen, "%s: %s", shown, why);
 		goto out;
 	}
 	v = k6_read_file_at(dfd, slash + 1, r, buf, r->max_size + 1, len, why, sizeof(why));

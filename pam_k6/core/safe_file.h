@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Files pam_k6 believes: the configuration file, the users file, the
- * cache's records and key.  A file is read only through descriptors (its
- * folder first, then the file inside that very folder, never through a
- * symbolic link) and only when the descriptor shows what the rules ask:
- * a regular file of the right owner, no forbidden mode bits, not too large.
+ * Files pam_k6 believes: the configuration file, the users and tokens
+ * files, the cache's records and key, the late parts.  A file is read only
+ * through descriptors (every folder from / down to its own, then the file
+ * inside that very folder, never through a symbolic link of its own) and
+ * only when the descriptors show what the rules ask: folders no one else
+ * may change, a regular file of the right owner, no forbidden mode bits,
+ * not too large.
  */
 #ifndef K6_SAFE_FILE_H
 #define K6_SAFE_FILE_H
@@ -53,16 +55,28 @@ bool k6_folder_trusted(int dir_fd, const struct k6_file_rules *r, char *why, siz
 
 /*
  * Open the folder at an absolute path (O_PATH, for openat and fstat) if no
- * one but root and r->owner can change what it holds: each folder above it
- * must be theirs and writable by no one else, or be sticky (as /tmp) and
- * hold the next one as theirs, and the folder itself must pass
- * k6_folder_trusted.  Symbolic links in the path are resolved first; the
- * resolved path, walked without following any link, is what is checked, and
- * is left in *resolved (malloc'd) for whoever must name the folder again.
- * Returns the descriptor, or -1 with a phrase naming the folder in why
- * ("the folder /opt is writable by group or others").
+ * one but root and r->owner can change what it holds, or what leads to it.
+ * The path is walked from / one name at a time, on descriptors, and each
+ * folder on the way must be theirs and writable by no one else, or be
+ * sticky (as /tmp) and hold the next name as theirs; the folder itself
+ * must pass k6_folder_trusted.  A symbolic link on the way is read only
+ * when the folder that holds it passed, and the walk goes on through where
+ * it leads, under the same rules: no one else can choose where a link
+ * leads, nor which copy of a folder the path names.  The path walked,
+ * without links, is left in *resolved (malloc'd; resolved may be NULL) for
+ * whoever must name the folder again.  Returns the descriptor, or -1 with
+ * a phrase naming the folder in why ("the folder /opt is writable by group
+ * or others") and errno ENOENT when a name on the way is not there.
  */
 int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
+			size_t whylen);
+
+/*
+ * The walk of k6_open_folder_path alone: every folder on the way, and how
+ * the one above holds the folder, but not the folder's own owner and mode,
+ * for a caller whose rules for it are its own (the cache's).
+ */
+int k6_walk_folder_path(const char *path, const struct k6_file_rules *r, char **resolved, char *why,
 			size_t whylen);
 
 /* Check what fstat said of an open file; K6_FILE_OK or why not. */
@@ -81,7 +95,8 @@ enum k6_file_verdict k6_read_file_at(int dir_fd, const char *name, const struct 
 
 /*
  * Read the whole of path (absolute) into *data (malloc'd, NUL-terminated,
- * length *len) after checking its folder and the file against the rules.
+ * length *len) after checking the folders that lead to it
+ * (k6_open_folder_path) and the file against the rules.
  * A file or folder that does not exist sets *missing.  Returns K6_OK,
  * K6_CONFIG with "path: reason" in err, or K6_NOMEM.
  */

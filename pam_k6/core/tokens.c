@@ -16,20 +16,27 @@
 
 #define COMMENT_MAX 200
 #define NAME_MAX_LEN 256
+/* What sha512crypt does without "rounds=". */
+#define DEFAULT_ROUNDS 5000UL
 
 _Static_assert(K6_HASH_MAX >= CRYPT_OUTPUT_SIZE, "K6_HASH_MAX holds what crypt_rn returns");
+_Static_assert(K6_HASH_TOKEN_MAX == CRYPT_MAX_PASSPHRASE_SIZE - 1,
+	       "K6_HASH_TOKEN_MAX is the longest phrase crypt_rn takes");
+_Static_assert(K6_HASH_ROUNDS >= K6_HASH_ROUNDS_MIN && K6_HASH_ROUNDS <= K6_HASH_ROUNDS_MAX &&
+		       DEFAULT_ROUNDS >= K6_HASH_ROUNDS_MIN && DEFAULT_ROUNDS <= K6_HASH_ROUNDS_MAX,
+	       "the lines pam_k6ctl and the usual tools make are taken");
 
 bool k6_tokens_user_ok(const char *s)
 {
 	size_t n = strlen(s);
 	size_t i;
 
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '-' || s[0] == '#')
+	if (n == 0 || n > NAME_MAX_LEN || s[0] == '-' || s[0] == '#' || s[0] == '@')
 		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c <= 0x20 || c >= 0x7f || c == ':' || c == '/' || c == '@' || c == '*')
+		if (c <= 0x20 || c >= 0x7f || c == ':' || c == '/' || c == '*')
 			return false;
 	}
 	return true;
@@ -48,28 +55,88 @@ static bool hash_chars(const char *s)
 	return true;
 }
 
+/* The alphabet of crypt(5)'s salts and digests. */
+static bool crypt_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '/';
+}
+
+/* How many bytes from s are of crypt's alphabet. */
+static size_t crypt_span(const char *s)
+{
+	size_t n = 0;
+
+	while (crypt_char(s[n]))
+		n++;
+	return n;
+}
+
+/*
+ * "rounds=N$" as crypt writes it (no sign, no leading zero), N in range;
+ * *s moved past it.  A hash without it has DEFAULT_ROUNDS.
+ */
+static bool rounds_ok(const char **s)
+{
+	static const char key[] = "rounds=";
+	unsigned long n = 0;
+	const char *p = *s;
+
+	if (strncmp(p, key, sizeof(key) - 1) != 0)
+		return true; /* DEFAULT_ROUNDS */
+	p += sizeof(key) - 1;
+	if (*p == '0')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > K6_HASH_ROUNDS_MAX)
+			return false;
+	}
+	if (*p != '$' || n < K6_HASH_ROUNDS_MIN)
+		return false;
+	*s = p + 1;
+	return true;
+}
+
+/*
+ * sha512crypt, as crypt(3) writes it: "$6$", the rounds if not the default,
+ * a salt of 1 to 16 bytes, '$', and 86 bytes of digest, the last of which
+ * holds the digest's last two bits only.  Anything else is never hashed
+ * against: its cost is not ours to bound, or no token can match it.
+ */
+const char *k6_token_hash_unusable(const char *hash)
+{
+	const char *p = hash + strlen(K6_HASH_METHOD);
+	size_t salt;
+
+	if (strncmp(hash, K6_HASH_METHOD, strlen(K6_HASH_METHOD)) != 0)
+		return "its method is not sha512crypt ($6$), the only one pam_k6 takes";
+	_Static_assert(K6_HASH_ROUNDS_MIN == 1000UL && K6_HASH_ROUNDS_MAX == 5000UL,
+		       "the phrase below names the range");
+	if (!rounds_ok(&p))
+		return "its rounds= is not one of 1000 to 5000";
+	salt = crypt_span(p);
+	if (salt > 0 && salt <= 16 && p[salt] == '\0')
+		return "the hash is cut short or a salt alone: no token can match";
+	if (salt == 0 || salt > 16 || p[salt] != '$')
+		return "its salt is not 1 to 16 characters of [./0-9A-Za-z]";
+	p += salt + 1;
+	if (crypt_span(p) != 86 || p[86] != '\0' || strchr("./01", p[85]) == NULL)
+		return "the hash is cut short or a salt alone: no token can match";
+	return NULL;
+}
+
+/*
+ * The second field is a crypt(5) hash, or the line is an error of the
+ * file; whether it is one the module hashes against is told apart.
+ */
 static bool check_hash(const char *hash, char *why, size_t whylen)
 {
-	const struct k6_hash_ops *h;
-
 	if (hash[0] != '$' || strlen(hash) >= K6_HASH_MAX || !hash_chars(hash)) {
 		snprintf(why, whylen, "the second field must be a crypt(5) hash such as $6$...");
 		return false;
 	}
-	h = k6_hash(why, whylen);
-	if (h == NULL)
-		return false;
-	switch (h->checksalt(hash)) {
-	case CRYPT_SALT_OK:
-		return true;
-	case CRYPT_SALT_METHOD_LEGACY:
-		snprintf(why, whylen,
-			 "the hash is of a method too weak to be taken (use $6$ or $y$)");
-		return false;
-	default:
-		snprintf(why, whylen, "the hash is not one this host's crypt(3) can check");
-		return false;
-	}
+	return true;
 }
 
 /* Printable but for blanks inside, as a comment of the file may be. */
@@ -99,7 +166,8 @@ static const char *skip_blanks(const char *s)
 static enum k6_status add_line(struct k6_tokens *t, const char *user, const char *hash,
 			       const char *comment, unsigned line)
 {
-	struct k6_token_line l = { strdup(user), strdup(hash), strdup(comment), line };
+	struct k6_token_line l = { strdup(user), strdup(hash), strdup(comment), line,
+				   k6_token_hash_unusable(hash) };
 	struct k6_token_line *grown = NULL;
 
 	if (l.user != NULL && l.hash != NULL && l.comment != NULL)
@@ -222,6 +290,16 @@ size_t k6_tokens_count(const struct k6_tokens *t, const char *user)
 	return n;
 }
 
+size_t k6_tokens_unusable(const struct k6_tokens *t)
+{
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		n += t->lines[i].unusable != NULL;
+	return n;
+}
+
 size_t k6_tokens_accounts(const struct k6_tokens *t)
 {
 	size_t n = 0;
@@ -264,11 +342,14 @@ enum k6_status k6_tokens_match(const struct k6_tokens *t, const char *user, cons
 	*match = NULL;
 	if (h == NULL)
 		return K6_CONFIG;
+	/* No line was made for it: crypt(3) refuses to hash it. */
+	if (strnlen(token, K6_HASH_TOKEN_MAX + 1) > K6_HASH_TOKEN_MAX)
+		return K6_DENIED;
 	for (i = 0; i < t->n && st == K6_DENIED; i++) {
 		const struct k6_token_line *l = &t->lines[i];
 		int same;
 
-		if (user != NULL && strcmp(l->user, user) != 0)
+		if ((user != NULL && strcmp(l->user, user) != 0) || l->unusable != NULL)
 			continue;
 		if (d == NULL && (d = calloc(1, sizeof(*d))) == NULL) {
 			snprintf(why, whylen, "out of memory");
@@ -318,6 +399,11 @@ enum k6_status k6_token_hash(const char *token, char *hash, size_t hashlen, char
 
 	if (h == NULL)
 		return K6_CONFIG;
+	if (strnlen(token, K6_HASH_TOKEN_MAX + 1) > K6_HASH_TOKEN_MAX) {
+		snprintf(why, whylen, "a token longer than %d bytes cannot be hashed",
+			 K6_HASH_TOKEN_MAX);
+		return K6_CONFIG;
+	}
 	if (!random_bytes(rbytes, sizeof(rbytes))) {
 		snprintf(why, whylen, "no random bytes for a salt: %s", strerror(errno));
 		return K6_SYSTEM;
@@ -343,32 +429,6 @@ enum k6_status k6_token_hash(const char *token, char *hash, size_t hashlen, char
 	}
 	k6_free_secret_n(d, sizeof(*d));
 	return st;
-}
-
-bool k6_token_hash_complete(const char *hash, char *why, size_t whylen)
-{
-	const struct k6_hash_ops *h = k6_hash(why, whylen);
-	struct crypt_data *d;
-	const char *got;
-	bool ok = false;
-
-	if (h == NULL)
-		return false;
-	d = calloc(1, sizeof(*d));
-	if (d == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return false;
-	}
-	/* Any phrase gives a hash as long as a whole one: a salt alone is shorter. */
-	got = h->crypt_rn("pam_k6 check", hash, d, (int)sizeof(*d));
-	if (got == NULL)
-		snprintf(why, whylen, "the hash cannot be computed: %s", strerror(errno));
-	else if (strlen(got) != strlen(hash))
-		snprintf(why, whylen, "the hash is cut short or a salt alone: no token can match");
-	else
-		ok = true;
-	k6_free_secret_n(d, sizeof(*d));
-	return ok;
 }
 
 void k6_tokens_comment_split(const char *comment, char *text, size_t textlen, char *date,

@@ -5,17 +5,40 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <security/_pam_types.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/cache.h"
 #include "core/options.h"
 #include "core/pamd.h"
+#include "core/safe_file.h"
 #include "core/tokens.h"
 #include "core/users.h"
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
 #include "net/trust.h"
+
+/*
+ * The module as installed, fixed when pam_k6ctl was built: no option or
+ * variable can name another file the installed one (tests/intree builds a
+ * pam_k6ctl of its own that knows the build tree's module, owned by whoever
+ * built it).
+ */
+#ifndef K6_INSTALLED_MODULE
+#error "K6_INSTALLED_MODULE names the installed pam_k6.so"
+#endif
+#ifndef K6_MODULE_OWNER
+#define K6_MODULE_OWNER 0
+#endif
+
+/* Larger than any pam_k6.so: the size rule does not bind. */
+#define MODULE_MAX ((size_t)256 * 1024 * 1024)
 
 struct table {
 	const struct k6_options *o;
@@ -43,21 +66,21 @@ static void print_option(void *ctx, const char *key, const char *value, enum k6_
 }
 
 /*
- * What the tokens file's parser cannot see: a hash no token can match.  The
- * module loads such a line and never matches it; counted in *unmatchable.
+ * The lines the module keeps but never hashes against (tokens.h): no token
+ * can match them.  Each is named, and counted in *unmatchable.
  */
 static void check_tokens(const struct k6_options *o, const struct k6_tokens *t, int *unmatchable)
 {
-	char why[160];
 	char problem[600];
 	size_t i;
 
 	printf("  %-17s %s: %zu line%s for %zu account%s\n", "tokens file", o->tokens, t->n,
 	       t->n == 1 ? "" : "s", k6_tokens_accounts(t), k6_tokens_accounts(t) == 1 ? "" : "s");
 	for (i = 0; i < t->n; i++) {
-		if (k6_token_hash_complete(t->lines[i].hash, why, sizeof(why)))
+		if (t->lines[i].unusable == NULL)
 			continue;
-		snprintf(problem, sizeof(problem), "%s:%u: %s", o->tokens, t->lines[i].line, why);
+		snprintf(problem, sizeof(problem), "%s:%u: %s; the module skips the line",
+			 o->tokens, t->lines[i].line, t->lines[i].unusable);
 		print_problem(unmatchable, problem);
 	}
 }
@@ -162,6 +185,124 @@ static int check_session_line(const struct k6_handler *h)
 	return EXIT_ACCEPTED;
 }
 
+/* What a module file is: where it is, once its folders passed, and which file. */
+struct module_file {
+	char *path;     /* through the folders checked, without links */
+	bool missing;   /* nothing of that name in that folder */
+	struct stat st; /* when not missing */
+};
+
+/*
+ * The module file at path, found as the module finds its parts: every
+ * folder from / down root's alone (or sticky), and the file root's, not a
+ * link, writable by no one else.  false with why when it is not so, to
+ * follow the file's name (" is a symbolic link", ": the folder ...").
+ */
+static bool find_module(const char *path, struct module_file *m, char *why, size_t len)
+{
+	static const struct k6_file_rules rules = { K6_MODULE_OWNER, S_IWGRP | S_IWOTH,
+						    S_IWGRP | S_IWOTH, MODULE_MAX };
+	const char *slash = strrchr(path, '/');
+	char *folder =
+		slash != NULL ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
+	char *real = NULL;
+	char rule[400];
+	bool ok = false;
+	int dfd = -1;
+	int fd = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (folder == NULL || slash[1] == '\0') {
+		snprintf(why, len, " is not an absolute file name");
+		goto out;
+	}
+	dfd = k6_open_folder_path(folder, &rules, &real, rule, sizeof(rule));
+	if (dfd < 0 && errno == ENOENT) {
+		/* No folder, no file: which file it is not, is told by its name. */
+		m->missing = true;
+		m->path = strdup(path);
+		ok = m->path != NULL;
+		goto out;
+	}
+	if (dfd < 0) {
+		snprintf(why, len, ": %s", rule);
+		goto out;
+	}
+	m->path = malloc(strlen(real) + strlen(slash) + 1);
+	if (m->path == NULL) {
+		snprintf(why, len, "out of memory");
+		goto out;
+	}
+	snprintf(m->path, strlen(real) + strlen(slash) + 1, "%s%s",
+		 strcmp(real, "/") != 0 ? real : "", slash);
+	fd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		m->missing = true;
+		ok = true;
+	} else if (fd < 0 || fstat(fd, &m->st) != 0) {
+		snprintf(why, len, " cannot be examined: %s", strerror(errno));
+	} else if (S_ISLNK(m->st.st_mode)) {
+		snprintf(why, len, " is a symbolic link");
+	} else if (k6_file_trusted(&m->st, &rules, rule, sizeof(rule)) != K6_FILE_OK) {
+		snprintf(why, len, " %s", rule);
+	} else {
+		ok = true;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(real);
+	free(folder);
+	return ok;
+}
+
+/*
+ * The file a pam_k6 line loads, named.  It must be the module installed
+ * with this pam_k6ctl: a pam.d line that loads a pam_k6.so its user may
+ * write runs that user's code as root, and one that loads another copy is
+ * not what check reads it as.  EXIT_CONFIG when it is neither, said.
+ */
+static int check_module_file(const struct k6_handler *h)
+{
+	struct module_file line;
+	struct module_file installed;
+	char why[500];
+	char iwhy[500];
+	bool found = find_module(h->module_path, &line, why, sizeof(why));
+	bool known = find_module(K6_INSTALLED_MODULE, &installed, iwhy, sizeof(iwhy));
+	int rc = EXIT_ACCEPTED;
+
+	if (!found) {
+		fprintf(stderr,
+			"pam_k6ctl: error: %s:%u: the module %s%s; only a module of root's, in "
+			"folders only root may change, may be loaded\n",
+			h->file, h->line, h->module_path, why);
+		rc = EXIT_CONFIG;
+	} else if (!known || installed.missing ||
+		   (line.missing ? strcmp(line.path, installed.path) != 0 :
+				   line.st.st_dev != installed.st.st_dev ||
+					   line.st.st_ino != installed.st.st_ino)) {
+		fprintf(stderr,
+			"pam_k6ctl: error: %s:%u: the module %s%s is not the installed one "
+			"(%s%s)\n",
+			h->file, h->line, h->module_path,
+			line.missing ? ", which is not there," : "", K6_INSTALLED_MODULE,
+			!known            ? ", which cannot be trusted" :
+			installed.missing ? ", which is not there" :
+					    "");
+		rc = EXIT_CONFIG;
+	}
+	printf("  %-17s %s%s\n", "module", h->module_path,
+	       rc != EXIT_ACCEPTED ? ": refused" :
+	       line.missing        ? ": the installed one, not there: the line fails" :
+				     ": the installed one");
+	free(line.path);
+	free(installed.path);
+	return rc;
+}
+
 static int check_service(const struct common *c)
 {
 	struct k6_pamd p;
@@ -177,6 +318,9 @@ static int check_service(const struct common *c)
 		if (!is_k6_line(h))
 			continue;
 		printf("\n%s:%u: %s\n", h->file, h->line, h->text);
+		rc = check_module_file(h);
+		if (rc > worst)
+			worst = rc;
 		if (h->type == K6_PAM_SESSION) {
 			rc = check_session_line(h);
 			if (rc > worst)

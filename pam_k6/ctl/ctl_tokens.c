@@ -223,7 +223,10 @@ static int validate_for(struct k6_options *o, const struct k6_users *users, cons
 	return k6_pam_code(st);
 }
 
-/* Read a token and screen it; NULL (and why on standard error) if it is none. */
+/*
+ * Read a token and screen it, and see that a line can be made for it; NULL
+ * (and why on standard error) if not.
+ */
 static char *read_screened(const char *prompt)
 {
 	char *token = read_token(prompt);
@@ -236,6 +239,14 @@ static char *read_screened(const char *prompt)
 	v = k6_token_screen(token);
 	if (v != K6_TOKEN_OK) {
 		fprintf(stderr, "pam_k6ctl: not a token: %s\n", k6_token_verdict_str(v));
+		k6_free_secret(token);
+		return NULL;
+	}
+	if (strlen(token) > K6_HASH_TOKEN_MAX) {
+		fprintf(stderr,
+			"pam_k6ctl: refused: crypt(3) hashes no token longer than %d bytes: no "
+			"line can be made for it\n",
+			K6_HASH_TOKEN_MAX);
 		k6_free_secret(token);
 		return NULL;
 	}
@@ -373,6 +384,30 @@ static int edit_failed(enum k6_status st, const char *err)
 }
 
 /*
+ * The lines the module skips (tokens.h), each said on standard error with
+ * what to do; how many.  enroll writes into no file that has one: its
+ * check of the new token against every line would pass over them, and the
+ * operator would not learn of them.
+ */
+static size_t say_unusable(const struct k6_tokens *t, const char *path)
+{
+	char user[160];
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->lines[i].unusable == NULL)
+			continue;
+		k6_escape_str(user, sizeof(user), t->lines[i].user, false);
+		fprintf(stderr,
+			"pam_k6ctl: error: %s:%u: %s; the module skips the line (remove it with "
+			"pam_k6ctl revoke %s --line %u, or replace it with a line of pam_k6ctl "
+			"hash)\n",
+			path, t->lines[i].line, t->lines[i].unusable, user, t->lines[i].line);
+	}
+	return k6_tokens_unusable(t);
+}
+
+/*
  * Add the line "user hash comment" to the locked file, unless the token
  * is there already, for this account or another, or the account has all
  * the lines it may have.  *line: the new line's number.
@@ -393,6 +428,13 @@ static int append_line(struct k6_tokens_edit *e, const char *path, const char *u
 
 	if (st != K6_OK)
 		return edit_failed(st, err);
+	if (say_unusable(&now, path) > 0) {
+		k6_tokens_free(&now);
+		fprintf(stderr,
+			"pam_k6ctl: refused: %s has lines the module skips: fix them first\n",
+			path);
+		return EXIT_CONFIG;
+	}
 	full = k6_tokens_count(&now, user) >= K6_TOKENS_PER_USER;
 
 	/* Whichever account holds it: one person's token is not two accounts' key. */
@@ -435,7 +477,11 @@ static int append_line(struct k6_tokens_edit *e, const char *path, const char *u
 	return st == K6_OK ? EXIT_ACCEPTED : edit_failed(st, err);
 }
 
-/* The account's own name, as the module matches it: "ALICE" may be alice. */
+/*
+ * The account's own name, as the module matches it: "ALICE" may be alice,
+ * and under SSSD's fully-qualified names alice is alice@corp.example.
+ * NULL when the name service knows no such account.
+ */
 static char *account_name(const char *user)
 {
 	struct passwd pw;
@@ -445,6 +491,28 @@ static char *account_name(const char *user)
 	if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || found == NULL)
 		return NULL;
 	return strdup(pw.pw_name);
+}
+
+/*
+ * Whether a tokens file line can name the account as the name service
+ * spells it: the parser's own rule, so that enroll never writes a line
+ * that makes the file unreadable.  Said on standard error if not.
+ */
+static bool line_can_name(const char *account)
+{
+	char shown[300];
+
+	if (k6_tokens_user_ok(account))
+		return true;
+	k6_escape_str(shown, sizeof(shown), account, false);
+	fprintf(stderr,
+		"pam_k6ctl: refused: the name service calls this account '%s', which a tokens "
+		"file line cannot name (at most 256 bytes; no blanks, ':', '/', '*', control or "
+		"non-ASCII characters; no '-', '#' or '@' first): give the account a name a "
+		"line can hold (with SSSD, override_space); until then it cannot log in with a "
+		"token while tokens= is set\n",
+		shown);
+	return false;
 }
 
 /* enroll's tokens file: --tokens, else the configuration's; NULL after saying why. */
@@ -498,10 +566,18 @@ int cmd_enroll(int argc, char **argv)
 		fprintf(stderr, "pam_k6ctl: %s\n", err);
 		rc = EXIT_CONFIG;
 	}
+	if (rc < 0 && say_unusable(&before, path) > 0) {
+		fprintf(stderr,
+			"pam_k6ctl: refused: %s has lines the module skips: fix them first\n",
+			path);
+		rc = EXIT_CONFIG;
+	}
 	if (rc < 0 && (account = account_name(c.user)) == NULL) {
 		fprintf(stderr, "pam_k6ctl: refused: %s: no such account\n", c.user);
 		rc = EXIT_REFUSED;
 	}
+	if (rc < 0 && !line_can_name(account))
+		rc = EXIT_CONFIG;
 	if (rc < 0) {
 		token = read_screened(o.prompt);
 		rc = token == NULL ? EXIT_REFUSED :
@@ -532,8 +608,13 @@ int cmd_enroll(int argc, char **argv)
 	return rc;
 }
 
-/* The lines of user that revoke's selector picks, into drop; how many. */
-static size_t pick_lines(const struct k6_tokens *t, const struct token_cmd *c, unsigned *drop)
+/*
+ * The lines of user that revoke's selector picks, into drop; how many.
+ * The user's lines are those of the name given and, when the name service
+ * spells the account otherwise (account, or NULL), of that name too.
+ */
+static size_t pick_lines(const struct k6_tokens *t, const struct token_cmd *c, const char *account,
+			 unsigned *drop)
 {
 	size_t n = 0;
 	size_t i;
@@ -543,7 +624,8 @@ static size_t pick_lines(const struct k6_tokens *t, const struct token_cmd *c, u
 		char text[300];
 		char date[16];
 
-		if (strcmp(l->user, c->user) != 0)
+		if (strcmp(l->user, c->user) != 0 &&
+		    (account == NULL || strcmp(l->user, account) != 0))
 			continue;
 		k6_tokens_comment_split(l->comment, text, sizeof(text), date, sizeof(date));
 		if (c->all || (c->line != 0 && l->line == c->line) ||
@@ -569,10 +651,12 @@ static void print_line(const char *label, const struct k6_token_line *l)
 	       shown[0] != '\0' ? shown : "-");
 }
 
-static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct token_cmd *c)
+static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct token_cmd *c,
+			const char *account)
 {
 	struct k6_tokens now;
-	unsigned drop[K6_TOKENS_PER_USER];
+	/* Two names' lines at most: the name given and the account's own. */
+	unsigned drop[2 * K6_TOKENS_PER_USER];
 	char err[600];
 	char *text = NULL;
 	size_t len;
@@ -583,7 +667,7 @@ static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct
 
 	if (st != K6_OK)
 		return edit_failed(st, err);
-	n = pick_lines(&now, c, drop);
+	n = pick_lines(&now, c, account, drop);
 	if (n == 0) {
 		fprintf(stderr, "pam_k6ctl: refused: no line of %s for %s is %s\n", path, c->user,
 			c->all       ? "there" :
@@ -605,7 +689,7 @@ static int revoke_lines(struct k6_tokens_edit *e, const char *path, const struct
 			if (now.lines[i].line == drop[j]) {
 				print_line("removed ", &now.lines[i]);
 				syslog(LOG_NOTICE, "revoke: %s line %u, a token of %s, removed",
-				       path, drop[j], c->user);
+				       path, drop[j], now.lines[i].user);
 			}
 	k6_tokens_free(&now);
 	return EXIT_ACCEPTED;
@@ -617,6 +701,7 @@ int cmd_revoke(int argc, char **argv)
 	struct k6_tokens_edit e;
 	char err[600];
 	char *path;
+	char *account;
 	struct k6_pamd lines = { 0 };
 	struct args a;
 	int rc = parse_user_cmd(argc, argv, "revoke", "talcsd", &c);
@@ -634,11 +719,14 @@ int cmd_revoke(int argc, char **argv)
 	k6_pamd_free(&lines);
 	if (path == NULL)
 		return rc >= 0 ? rc : EXIT_CONFIG;
+	/* The name service is asked before the lock is taken: it may be slow. */
+	account = account_name(c.user);
 	openlog("pam_k6ctl", LOG_PID, LOG_AUTHPRIV);
 	st = k6_tokens_edit_begin(&e, path, false, err, sizeof(err));
-	rc = st == K6_OK ? revoke_lines(&e, path, &c) : edit_failed(st, err);
+	rc = st == K6_OK ? revoke_lines(&e, path, &c, account) : edit_failed(st, err);
 	k6_tokens_edit_end(&e);
 	closelog();
+	free(account);
 	free(path);
 	return rc;
 }
@@ -674,7 +762,8 @@ int cmd_tokens(int argc, char **argv)
 		print_line("", &t.lines[i]);
 	printf("%zu line%s for %zu account%s in %s\n", t.n, t.n == 1 ? "" : "s",
 	       k6_tokens_accounts(&t), k6_tokens_accounts(&t) == 1 ? "" : "s", path);
+	rc = say_unusable(&t, path) > 0 ? EXIT_CONFIG : EXIT_ACCEPTED;
 	k6_tokens_free(&t);
 	free(path);
-	return EXIT_ACCEPTED;
+	return rc;
 }

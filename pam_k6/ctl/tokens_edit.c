@@ -12,6 +12,7 @@
 
 #include "base/log_escape.h"
 #include "core/safe_file.h"
+#include "core/tokens.h"
 #include "ctl/tokens_edit.h"
 
 /* A new file that has never been a tokens file: root's, readable by all, as the others. */
@@ -105,8 +106,9 @@ enum k6_status k6_tokens_edit_begin(struct k6_tokens_edit *e, const char *path, 
 	const struct k6_file_rules rules = K6_ADMIN_FILE_RULES(0);
 	const char *slash = strrchr(path, '/');
 	char shown[256];
-	char why[160];
+	char why[400];
 	char *folder;
+	int path_fd;
 	enum k6_status st;
 
 	memset(e, 0, sizeof(*e));
@@ -126,14 +128,18 @@ enum k6_status k6_tokens_edit_begin(struct k6_tokens_edit *e, const char *path, 
 		free(folder);
 		return K6_NOMEM;
 	}
-	e->dir_fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* As the module finds it: through folders no one else may change. */
+	path_fd = k6_open_folder_path(folder, &rules, NULL, why, sizeof(why));
 	free(folder);
-	if (e->dir_fd < 0) {
-		fail(e, err, errlen, "cannot open its folder", errno);
+	if (path_fd < 0) {
+		snprintf(err, errlen, "%s: %s", e->path, why);
 		return K6_CONFIG;
 	}
-	if (!k6_folder_trusted(e->dir_fd, &rules, why, sizeof(why))) {
-		snprintf(err, errlen, "%s: its folder %s", e->path, why);
+	/* That very folder, opened for reading: fsync wants more than O_PATH. */
+	e->dir_fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(path_fd);
+	if (e->dir_fd < 0) {
+		fail(e, err, errlen, "cannot open its folder", errno);
 		return K6_CONFIG;
 	}
 	st = take_lock(e, err, errlen);
@@ -173,13 +179,35 @@ static const char *write_new(int fd, const struct k6_tokens_edit *e, const char 
 	return NULL;
 }
 
+/*
+ * The new text, parsed whole as the module will read it: a line the parser
+ * refuses would make every line of the file unusable.
+ */
+static enum k6_status parses(const struct k6_tokens_edit *e, const char *text, size_t len,
+			     char *err, size_t errlen)
+{
+	struct k6_tokens t;
+	char why[600];
+	enum k6_status st = k6_tokens_parse(e->path, text, len, &t, why, sizeof(why));
+
+	k6_tokens_free(&t);
+	if (st == K6_CONFIG)
+		snprintf(err, errlen, "%s: not changed: the new text would be refused: %s", e->path,
+			 why);
+	return st;
+}
+
 enum k6_status k6_tokens_edit_commit(struct k6_tokens_edit *e, const char *text, size_t len,
 				     char *err, size_t errlen)
 {
-	char *tmp = beside(e->name, ".new");
+	char *tmp;
 	const char *what;
 	int fd;
+	enum k6_status st = parses(e, text, len, err, errlen);
 
+	if (st != K6_OK)
+		return st;
+	tmp = beside(e->name, ".new");
 	if (tmp == NULL)
 		return K6_NOMEM;
 	/* Under the lock, a FILE.new left behind can only be a run that died. */

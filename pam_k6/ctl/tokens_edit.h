@@ -36,7 +36,11 @@ struct k6_tokens_edit {
 enum k6_status k6_tokens_edit_begin(struct k6_tokens_edit *e, const char *path, bool create,
 				    char *err, size_t errlen);
 
-/* Put text[0..len) in the file's place; the lock stays held. */
+/*
+ * Put text[0..len) in the file's place; the lock stays held.  The text is
+ * parsed whole first (tokens.h): one the parser refuses is not written
+ * (K6_CONFIG, err naming the line).
+ */
 enum k6_status k6_tokens_edit_commit(struct k6_tokens_edit *e, const char *text, size_t len,
 				     char *err, size_t errlen);
 

@@ -328,14 +328,34 @@ static void classify_answer(struct k6_outcome *out, const struct body *b)
 		return;
 	}
 	k6_error_response_describe(b->buf, b->len, detail, sizeof(detail));
+	/*
+	 * Any answer, a 5xx too, shows the API reached (out->unreachable stays
+	 * false): the offline window is for a network path that could not be
+	 * used at all, and a 429 or a 503 is what anyone who shares this host's
+	 * address, or loads the API, can make it say.
+	 */
 	out->status =
 		(out->http_status == 401 || out->http_status == 403) ? K6_DENIED : K6_UNAVAILABLE;
-	/*
-	 * The API's own trouble.  Not a 429: anyone who shares this host's
-	 * address can make the API say it.
-	 */
-	out->unreachable = out->http_status >= 500 && out->http_status <= 599;
 	reason(out, "HTTP %ld%s%s", out->http_status, detail[0] != '\0' ? ": " : "", detail);
+}
+
+/*
+ * What the proxy did for a request that failed: its answer to CONNECT, and
+ * whether the request had a connection to it.  libcurl counts a connection
+ * once it is made (CURLINFO_NUM_CONNECTS); one kept from an earlier request
+ * needs no socket of this one, but has the peer's address already.
+ */
+static void note_proxy(struct request *req)
+{
+	long code = 0;
+	long connects = 0;
+	char *ip = NULL;
+
+	curl_easy_getinfo(req->h, CURLINFO_HTTP_CONNECTCODE, &code);
+	curl_easy_getinfo(req->h, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(req->h, CURLINFO_PRIMARY_IP, &ip);
+	k6_reach_proxy(&req->reach, code,
+		       connects > 0 || (req->reach.opened == 0 && ip != NULL && ip[0] != '\0'));
 }
 
 /* No answer arrived: say why, and whether the API could not be reached. */
@@ -371,6 +391,8 @@ static void classify_failure(struct k6_outcome *out, CURLcode rc, struct request
 	}
 	out->status = K6_UNAVAILABLE;
 	curl_easy_getinfo(req->h, CURLINFO_OS_ERRNO, &os_errno);
+	if (o->proxy != NULL)
+		note_proxy(req);
 	out->unreachable = k6_reach_judge(&req->reach, rc, os_errno, note, sizeof(note));
 	/* The note is never cut: curl's text gives up the room it takes. */
 	k6_escape_str(detail, sizeof(detail) - strlen(note), text, true);

@@ -76,6 +76,7 @@ static bool local_failure(const struct k6_reach *r, long os_errno, char *what, s
 static bool may_show_unreachable(CURLcode rc)
 {
 	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
@@ -89,14 +90,37 @@ static bool may_show_unreachable(CURLcode rc)
 }
 
 /*
+ * Through a proxy, only a proxy that could not be reached at all shows the
+ * API out of reach.  Whatever the proxy said or did once it took the
+ * connection (a CONNECT answered 403, 407, 429, 502, 504..., a connection
+ * closed or left silent) is the proxy's: whoever runs it, or can load it,
+ * chooses it, and an API down behind it looks the same.  Explained in note
+ * when so.
+ */
+static bool proxy_answered(const struct k6_reach *r, char *note, size_t len)
+{
+	if (!r->via_proxy)
+		return false;
+	if (r->proxy_code != 0)
+		snprintf(note, len, "; the proxy answered CONNECT with HTTP %ld", r->proxy_code);
+	else if (r->proxy_connected)
+		snprintf(note, len, "; the proxy took the connection, then failed it");
+	else
+		return false;
+	return true;
+}
+
+/*
  * Whether a failure shows that the API cannot be reached, which alone may
  * let a cached answer stand in (offline_ttl); a failure here is described
  * in note.  Whoever controls this process (its descriptor
  * limit, its memory, whether it runs at all) must not be able to make a
- * working API look down, so only what was seen on the network counts.  The
- * failures that may count are curl 6 (resolve), 7 (connect), 28 (timeout),
- * 52 (nothing), 55 and 56 (send and receive); any other (TLS, certificates,
- * pins, proxies, a malformed exchange) never does.  Of those:
+ * working API look down, so only what was seen on the network counts, and
+ * only the network path that could not be used at all.  The failures that
+ * may count are curl 5 and 6 (resolve), 7 (connect), 28 (timeout), 52
+ * (nothing), 55 and 56 (send and receive); any other (TLS, certificates,
+ * pins, a malformed exchange) never does, nor does any HTTP answer.  Of
+ * those:
  *
  * - None counts after a failure here (local_failure): a socket that could
  *   not be opened, whatever the errno; an OS error that is not a network one
@@ -110,6 +134,11 @@ static bool may_show_unreachable(CURLcode rc)
  * - None counts once a try of this request failed on the peer's
  *   certificate (the second try with the bundle may then time out): a peer
  *   answered at the API's address, so the network was not cut.
+ * - Through proxy=, none counts once the request had a connection to the
+ *   proxy, made now or kept from an earlier request (proxy_answered): the
+ *   proxy stands where the API's host stands without one, and only a proxy
+ *   that cannot be resolved or connected to (5, 7, or 28 before any
+ *   connection) shows the API out of reach.
  * - The others count when nothing local was seen.  A timeout also comes when
  *   the process is stopped; only root can stop a caller that root runs, and
  *   login.c gives no other caller the window.
@@ -124,6 +153,8 @@ bool k6_reach_judge(struct k6_reach *r, CURLcode rc, long os_errno, char *note, 
 		snprintf(note, len, "; a peer answered, with a certificate that did not verify");
 		return false;
 	}
+	if (proxy_answered(r, note, len))
+		return false;
 	if (!r->short_of_descriptors)
 		r->short_of_descriptors = short_of_descriptors();
 	if (local_failure(r, os_errno, local, sizeof(local))) {
@@ -154,4 +185,11 @@ void k6_reach_socket(struct k6_reach *r, int fd, int err)
 void k6_reach_peer_answered(struct k6_reach *r)
 {
 	r->peer_answered = true;
+}
+
+void k6_reach_proxy(struct k6_reach *r, long connect_code, bool connected)
+{
+	r->via_proxy = true;
+	r->proxy_code = connect_code;
+	r->proxy_connected = connected;
 }

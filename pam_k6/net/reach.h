@@ -25,6 +25,9 @@ struct k6_reach {
 	int socket_errno;          /* ...and why */
 	bool short_of_descriptors; /* before the request, or after its failure */
 	bool peer_answered;        /* a peer's certificate was seen (and not verified) */
+	bool via_proxy;            /* proxy= is set: the first hop is the proxy */
+	long proxy_code;           /* its answer to CONNECT (CURLINFO_HTTP_CONNECTCODE), or 0 */
+	bool proxy_connected;      /* a connection to it was made, or kept from before */
 };
 
 /* Before the request: nothing seen yet, and the descriptors this process has free. */
@@ -40,8 +43,16 @@ void k6_reach_socket(struct k6_reach *r, int fd, int err);
 void k6_reach_peer_answered(struct k6_reach *r);
 
 /*
+ * After a failure through proxy=: what the proxy said to CONNECT (0:
+ * nothing), and whether the request had a connection to it, made now or
+ * kept from an earlier request.
+ */
+void k6_reach_proxy(struct k6_reach *r, long connect_code, bool connected);
+
+/*
  * After a failure rc (with the OS error libcurl saw): whether it shows the
- * API cannot be reached.  When it failed here, note says so, for the log.
+ * API cannot be reached.  When it does not for a reason the log should
+ * tell (it failed here, a peer answered, the proxy answered), note says so.
  */
 bool k6_reach_judge(struct k6_reach *r, CURLcode rc, long os_errno, char *note, size_t len);
 

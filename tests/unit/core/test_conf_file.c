@@ -228,6 +228,7 @@ static void test_unsafe_files_refused(void **state)
 	struct k6_options o;
 	char err[512] = "";
 	char conf[600];
+	char want[700];
 
 	(void)state;
 	snprintf(conf, sizeof(conf), "conf=%s", in_dir("unsafe.conf"));
@@ -260,13 +261,15 @@ static void test_unsafe_files_refused(void **state)
 
 	/* A folder others, or its group, may write to. */
 	write_file("unsafe.conf", "stack_url = alpha\n", 0644);
+	snprintf(want, sizeof(want), "unsafe.conf: the folder %s is writable by group or others",
+		 dir);
 	assert_int_equal(chmod(dir, 0777), 0);
 	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
-	assert_non_null(strstr(err, "its folder is writable by group or others"));
+	assert_non_null(strstr(err, want));
 	k6_options_free(&o);
 	assert_int_equal(chmod(dir, 0775), 0);
 	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
-	assert_non_null(strstr(err, "its folder is writable by group or others"));
+	assert_non_null(strstr(err, want));
 	k6_options_free(&o);
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_OK);
@@ -308,7 +311,7 @@ static void test_foreign_file_in_trusted_folder(void **state)
 	assert_int_equal(chown(in_dir("foreign.conf"), getuid() + 4242, getgid() + 4242), 0);
 	assert_int_equal(load(&o, argv, 1, err, sizeof(err)), K6_CONFIG);
 	assert_non_null(strstr(err, "foreign.conf is not owned by root"));
-	assert_null(strstr(err, "its folder"));
+	assert_null(strstr(err, "the folder"));
 	k6_options_free(&o);
 	unlink(in_dir("foreign.conf"));
 }
@@ -399,6 +402,81 @@ static void test_folders_above(void **state)
 	free(real_b);
 }
 
+/*
+ * A link on the way is followed only where a folder no one else may change
+ * holds it, and where it leads is walked by the same rules: whoever owns a
+ * folder on the way cannot choose which root-owned folder the path names.
+ */
+static void test_links_on_the_way(void **state)
+{
+	char trusted[512];
+	char foreign[512];
+	char want[1024];
+	char why[512];
+	char *real_dir;
+	char *real_trusted;
+	char *resolved = NULL;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* a folder of another uid */
+	real_dir = realpath(dir, NULL);
+	assert_non_null(real_dir);
+	snprintf(trusted, sizeof(trusted), "%s", in_dir("links-trusted"));
+	snprintf(foreign, sizeof(foreign), "%s", in_dir("links-foreign"));
+	assert_int_equal(mkdir(trusted, 0755), 0);
+	assert_int_equal(mkdir(foreign, 0755), 0);
+	real_trusted = realpath(trusted, NULL);
+	assert_non_null(real_trusted);
+
+	/* A link in a folder of the rules' owners: followed, and named as where it leads. */
+	assert_int_equal(symlink("links-trusted", in_dir("links-here")), 0);
+	assert_string_equal(open_path(in_dir("links-here"), why, sizeof(why), &resolved), "");
+	assert_string_equal(resolved, real_trusted);
+	free(resolved);
+	/* ".." after a link is the folder above where it leads. */
+	assert_int_equal(symlink("links-trusted/../links-trusted/.", in_dir("links-dots")), 0);
+	assert_string_equal(open_path(in_dir("links-dots"), why, sizeof(why), &resolved), "");
+	assert_string_equal(resolved, real_trusted);
+	free(resolved);
+
+	/*
+	 * A link held by another uid's folder, though it leads to the trusted
+	 * folder: its owner could point it at any other folder of root's.
+	 */
+	assert_int_equal(symlink(real_trusted, in_dir("links-foreign/to-trusted")), 0);
+	assert_int_equal(chown(foreign, 4242, 4242), 0);
+	snprintf(want, sizeof(want), "the folder %s/links-foreign is owned by uid 4242", real_dir);
+	assert_string_equal(
+		open_path(in_dir("links-foreign/to-trusted"), why, sizeof(why), &resolved), want);
+	assert_null(resolved);
+	/* The same, when a link of a trusted folder leads through it. */
+	assert_int_equal(symlink("links-foreign/to-trusted", in_dir("links-through")), 0);
+	assert_string_equal(open_path(in_dir("links-through"), why, sizeof(why), &resolved), want);
+	assert_int_equal(chown(foreign, 0, 0), 0);
+	assert_string_equal(open_path(in_dir("links-through"), why, sizeof(why), &resolved), "");
+	free(resolved);
+
+	/* A sticky folder: a link of another uid's in it is theirs to replace. */
+	assert_int_equal(chmod(foreign, 01777), 0);
+	assert_int_equal(lchown(in_dir("links-foreign/to-trusted"), 4242, 4242), 0);
+	assert_non_null(strstr(open_path(in_dir("links-through"), why, sizeof(why), &resolved),
+			       "is writable by others, and what it holds on the way is owned by "
+			       "uid 4242"));
+	assert_int_equal(lchown(in_dir("links-foreign/to-trusted"), 0, 0), 0);
+	assert_string_equal(open_path(in_dir("links-through"), why, sizeof(why), &resolved), "");
+	free(resolved);
+	assert_int_equal(chmod(foreign, 0755), 0);
+
+	/* Links that never end. */
+	assert_int_equal(symlink("links-loop2", in_dir("links-loop1")), 0);
+	assert_int_equal(symlink("links-loop1", in_dir("links-loop2")), 0);
+	assert_non_null(strstr(open_path(in_dir("links-loop1"), why, sizeof(why), &resolved),
+			       "Too many levels of symbolic links"));
+	free(real_trusted);
+	free(real_dir);
+}
+
 /* What fstat says of a file, judged without a file: any uid can run these. */
 static void test_file_verdicts(void **state)
 {
@@ -470,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_long_line_and_size),
 		cmocka_unit_test(test_unsafe_files_refused),
 		cmocka_unit_test(test_folders_above),
+		cmocka_unit_test(test_links_on_the_way),
 		cmocka_unit_test(test_foreign_file_in_trusted_folder),
 		cmocka_unit_test(test_file_verdicts),
 		cmocka_unit_test(test_missing_files),
