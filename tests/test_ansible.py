@@ -472,6 +472,18 @@ class Rollout(RoleTestCase):
             self.assertEqual(f.read(), conf)
         self.assertEqual(self.machine.changes(), before)
 
+    def test_an_unreachable_host_stops_the_rollout(self):
+        before = self.machine.changes()
+        down = {"ansible_connection": "ssh", "ansible_host": "127.0.0.1",
+                "ansible_port": free_port(), "ansible_user": "nobody"}
+        result = self.playbook(hosts=("down", "testhost"), host_vars={"down": down})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertEqual(result.recap["down"]["unreachable"], 1, result.output)
+        self.assertEqual(result.recap["testhost"]["changed"], 0, result.output)
+        self.assertIn("nothing was changed on testhost: the rollout stops because down failed"
+                      " or could not be reached", re.sub(r"\s+", " ", result.output))
+        self.assertEqual(self.machine.changes(), before)
+
     def test_a_lost_reload_is_made_up_by_the_next_run(self):
         server = SshServer(self)
         # sshd started before the drop-in changed, and the run that changed
@@ -554,6 +566,12 @@ class SshServer:
             self.stop()
             self.stderr.seek(0)
             raise RuntimeError("sshd did not start: %s" % self.stderr.read())
+        # sshd writes its PID file once it listens.
+        deadline = time.monotonic() + WAIT
+        while not os.path.exists("/run/sshd.pid"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("sshd wrote no /run/sshd.pid")
+            time.sleep(0.05)
         with open(key + ".pub") as f:
             write(os.path.join(folder, "known_hosts"), "[127.0.0.1]:%d %s\n"
                   % (self.port, " ".join(f.read().split()[:2])))
