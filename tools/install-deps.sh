@@ -4,7 +4,9 @@
 #
 #   --system-tests  also sshd, ssh, sshpass and sudo for tests/test_system.py
 #                   (on a machine with systemd, installing openssh-server
-#                   starts an SSH server on port 22)
+#                   starts an SSH server on port 22), and ansible-core,
+#                   ansible-lint and python3-apt (Ansible's apt module) for
+#                   tests/test_ansible.py
 #   --packaging     also the tools of tools/package-test.sh
 #   --bench         also curl and jq, the contenders of make bench
 set -eu
@@ -12,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 extra=
 for arg in "$@"; do
 	case $arg in
-	--system-tests) extra="$extra openssh-server openssh-client sshpass sudo" ;;
+	--system-tests) extra="$extra openssh-server openssh-client sshpass sudo ansible-core ansible-lint python3-apt" ;;
 	--packaging) extra="$extra debhelper devscripts dpkg-dev fakeroot lintian rpm" ;;
 	--bench) extra="$extra curl jq" ;;
 	*) echo "usage: $0 [--system-tests] [--packaging] [--bench]" >&2; exit 2 ;;

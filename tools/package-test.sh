@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Build the Debian package from the release tarball, check it with lintian,
-# install it with dpkg -i, log in through the installed module with
-# pamtester, check its pam-auth-update profile, and purge it again (with a
-# pam.d file still naming the module, which the removal must warn about).
+# roll it out and back with the Ansible role (tests/test_ansible.py, in a
+# private mount namespace), install it with dpkg -i, log in through the
+# installed module with pamtester, check its pam-auth-update profile, and
+# purge it again (with a pam.d file still naming the module, which the
+# removal must warn about).
 #
 # For a throwaway machine (CI), as root, with the packaging tools installed
 # (tools/install-deps.sh --packaging).  The package must not be installed
@@ -67,6 +69,19 @@ lintian --fail-on error --info "$work"/pam-k6_"$debversion"_*.changes ||
 
 say "pamtester before the package is installed: the module must not be found"
 run_installed_test absent Installed
+
+say "the Ansible role with this package, in a private mount namespace"
+# The role installs it, and takes it off again, in overlays of /etc, /usr
+# and /var that only the test sees: the machine keeps neither.
+status=0
+K6_TEST_DEB=$deb K6_TEST_SRCDIR=$srcdir PYTHONDONTWRITEBYTECODE=1 \
+	"$python" "$srcdir/tests/test_ansible.py" >"$work/ansible.log" 2>&1 || status=$?
+case $status in
+0) grep -E '^(Ran|OK)|^ +[0-9.]+ +changed=' "$work/ansible.log" ;;
+77) grep '^SKIP' "$work/ansible.log" || true ;;
+*) tail -n 150 "$work/ansible.log"; fail "the Ansible role's tests failed with the package" ;;
+esac
+! dpkg -s "$package" >/dev/null 2>&1 || fail "the Ansible tests left $package installed on the machine"
 
 say "dpkg -i $(basename "$deb")"
 installed=yes
