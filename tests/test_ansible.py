@@ -20,7 +20,8 @@ and nothing on the machine changes:
 The package is the real .deb when K6_TEST_DEB names one
 (tools/package-test.sh), else a small one made here with dpkg-deb from the
 build: the in-tree module (which loads its parts from the build tree) as
-the bare pam_k6.so beside pam_unix.so, this build's pam_k6ctl, the examples
+the bare pam_k6.so beside pam_unix.so, this build's pam_k6ctl that knows
+that file as the installed module (tests/bare/pam_k6ctl), the examples
 as /usr/share/doc/libpam-k6/examples, and debian/'s pam-auth-update profile
 and maintainer scripts.  A build whose module reads pam_k6.conf elsewhere
 than /etc/security (K6_TEST_CONF) sees the same folder there.  The API is
@@ -124,7 +125,10 @@ def build_test_deb(folder):
     os.makedirs(module_dir)
     shutil.copy(k6test.MODULE, os.path.join(module_dir, "pam_k6.so"))
     os.makedirs(os.path.join(root, "usr/sbin"))
-    shutil.copy(k6test.CTL, os.path.join(root, "usr/sbin/pam_k6ctl"))
+    # The pam_k6ctl that knows the bare-name folder's pam_k6.so as installed.
+    shutil.copy(os.environ.get("K6_TEST_BARE_CTL",
+                               os.path.join(k6test.SRCDIR, "tests", "bare", "pam_k6ctl")),
+                os.path.join(root, "usr/sbin/pam_k6ctl"))
     shutil.copytree(EXAMPLES, os.path.join(doc, "examples"))
     os.makedirs(os.path.join(root, "usr/share/pam-configs"))
     shutil.copy(os.path.join(k6test.SRCDIR, "debian/pam-configs/k6"),
@@ -563,9 +567,10 @@ class SshServer:
         type(case).daemons = getattr(case, "daemons", []) + [self]
         if case.machine.syslog.wait_for(r"^sshd\[%d\]: Server listening on 127\.0\.0\.1 port %d\.$"
                                         % (self.proc.pid, self.port), mark) is None:
-            self.stop()
             self.stderr.seek(0)
-            raise RuntimeError("sshd did not start: %s" % self.stderr.read())
+            said = self.stderr.read()
+            self.stop()
+            raise RuntimeError("sshd did not start: %s" % said)
         # sshd writes its PID file once it listens.
         deadline = time.monotonic() + WAIT
         while not os.path.exists("/run/sshd.pid"):
@@ -734,7 +739,11 @@ class ImageBuild(RoleTestCase):
                                % self.deployer, line)]
         canary = [n for n, line in enumerate(logs) if "pam_k6(sudo:auth): auth success" in line]
         self.assertTrue(canary and become and become[-1] > canary[0], logs[-30:])
-        self.assertFalse([line for line in logs if "pam_k6(" in line and self.deployer in line])
+        # Its sessions say so: another module let it in, pam_k6 never asked.
+        self.assertFalse([line for line in logs if "pam_k6(" in line and self.deployer in line
+                          and not line.endswith(" by=other k6=not-asked")])
+        self.assertTrue([line for line in logs if "pam_k6(sudo:session)" in line
+                         and "ruser=%s " % self.deployer in line])
         proc, logs = self.pamtester("sudo", self.GOOD)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
 

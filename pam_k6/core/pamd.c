@@ -685,6 +685,7 @@ enum k6_status k6_pamd_read(const struct k6_pamd_source *src, struct k6_pamd *ou
 		rc = top_file(&r, other_path, true);
 	if (own < 0 || rc < 0 || (own == 1 && rc == 1) || r.bounded) {
 		out->aborts = true;
+		out->unread = r.bounded;
 		snprintf(out->abort_why, sizeof(out->abort_why), "%s",
 			 own == 1 && rc == 1 ? "neither the service's file nor other can be read" :
 			 r.bounded           ? "a bound of pam_k6ctl's reading was hit" :

@@ -93,6 +93,12 @@ struct k6_pamd {
 	 */
 	bool aborts;
 	char abort_why[300];
+	/*
+	 * A bound of this reader was hit (files, lines, size, depth): libpam
+	 * would read on, so what it runs is not known.  aborts is set too, so
+	 * that nothing walks a stack read in part.
+	 */
+	bool unread;
 	bool other[4]; /* that type's lines are the "other" service's: the service has none */
 };
 

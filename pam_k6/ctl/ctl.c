@@ -154,7 +154,9 @@ int read_service(const struct service_spec *s, struct k6_pamd *p, FILE *out)
 		fprintf(stderr, "pam_k6ctl: out of memory\n");
 		return EXIT_OTHER;
 	}
-	if (p->aborts)
+	if (p->unread)
+		fprintf(stderr, "pam_k6ctl: error: %s: the stack is not proved\n", p->abort_why);
+	else if (p->aborts)
 		fprintf(stderr, "pam_k6ctl: error: %s: every login fails with PAM_ABORT\n",
 			p->abort_why);
 	return problems > 0 || st != K6_OK || p->aborts ? EXIT_CONFIG : EXIT_ACCEPTED;

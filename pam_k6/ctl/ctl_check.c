@@ -340,10 +340,13 @@ static int check_service(const struct common *c)
 		if (rc > worst)
 			worst = rc;
 	}
-	/* A stack without pam_k6 (one rolled back, su) is proven all the same. */
-	if (lines == 0)
+	/*
+	 * A stack without pam_k6 (one rolled back, su) is proven all the same;
+	 * one read only in part (a bound hit) is not proven at all.
+	 */
+	if (lines == 0 && !p.unread)
 		printf("note: no auth line names %s: only the stack is proven\n", MODULE_FILE);
-	rc = prove_stack(&p, c);
+	rc = p.unread ? EXIT_CONFIG : prove_stack(&p, c);
 	if (rc > worst)
 		worst = rc;
 	printf("%s %s: %s\n", c->svc.file != NULL ? "file" : "service",
