@@ -23,7 +23,8 @@ build: the in-tree module (which loads its parts from the build tree) as
 the bare pam_k6.so beside pam_unix.so, this build's pam_k6ctl that knows
 that file as the installed module (tests/bare/pam_k6ctl), the examples
 as /usr/share/doc/libpam-k6/examples, and debian/'s pam-auth-update profile
-and maintainer scripts.  A build whose module reads pam_k6.conf elsewhere
+and maintainer scripts (with a postrm, dpkg keeps a removed package as
+"config-files" until it is purged, as it keeps the real one).  A build whose module reads pam_k6.conf elsewhere
 than /etc/security (K6_TEST_CONF) sees the same folder there.  The API is
 the stand-in on loopback.
 
@@ -116,6 +117,15 @@ def pam_module_dir():
     raise RuntimeError("no pam_unix.so on this machine")
 
 
+def package_status():
+    """dpkg's status of libpam-k6, or None when dpkg knows nothing of it."""
+    query = subprocess.run(["dpkg-query", "-W", "-f=${Status}", "libpam-k6"],
+                           capture_output=True, text=True)
+    if query.returncode != 0 or query.stdout.endswith("not-installed"):
+        return None
+    return query.stdout
+
+
 def build_test_deb(folder):
     """A libpam-k6 .deb of this build, for the role to install."""
     root = os.path.join(folder, "deb-root")
@@ -133,7 +143,7 @@ def build_test_deb(folder):
     os.makedirs(os.path.join(root, "usr/share/pam-configs"))
     shutil.copy(os.path.join(k6test.SRCDIR, "debian/pam-configs/k6"),
                 os.path.join(root, "usr/share/pam-configs/k6"))
-    for script in ("postinst", "prerm"):
+    for script in ("postinst", "prerm", "postrm"):
         with open(os.path.join(k6test.SRCDIR, "debian", "libpam-k6." + script)) as f:
             text = f.read().replace("#DEBHELPER#\n", "")
         write(os.path.join(root, "DEBIAN", script), text, 0o755)
@@ -652,8 +662,8 @@ class Rollback(RoleTestCase):
         self.assertFalse(os.path.exists(DROP_IN))
         self.assertIn("reloaded: SIGHUP to sshd %d" % server.proc.pid, result.output)
         server.wait_for_reload(result.mark)
-        self.assertNotEqual(subprocess.run(["dpkg", "-s", "libpam-k6"],
-                                           capture_output=True).returncode, 0)
+        # Removed, not purged: dpkg keeps its postrm for the purge.
+        self.assertEqual(package_status(), "deinstall ok config-files")
         self.assertNotIn("WARNING", result.output)
         # Kept: nothing reads them now, and a new rollout finds them.
         self.assertTrue(os.path.exists("/etc/security/pam_k6.conf"))
@@ -661,10 +671,18 @@ class Rollback(RoleTestCase):
         self.assertIn(self.user, subprocess.run(["getent", "group", "k6users"],
                                                 capture_output=True, text=True).stdout)
 
-        # With pam_k6_purge the rest goes, and nothing else changes.
+        # With pam_k6_purge the rest goes, and nothing else changes: the
+        # package is purged (its postrm takes the cache and the tally),
+        # the two files and the group are removed.
+        left = ("/var/cache/pam_k6", "/run/pam_k6-faillock")
+        for folder in left:
+            os.makedirs(folder, 0o700, exist_ok=True)
         result = self.playbook(self.role_vars(pam_k6_state="absent", pam_k6_purge=True))
         self.assert_ran(result)
-        self.assertEqual(result.changed(), 2, result.output)
+        self.assertEqual(result.changed(), 3, result.output)
+        self.assertEqual(package_status(), None)
+        for folder in left:
+            self.assertFalse(os.path.exists(folder), folder)
         self.assertFalse(os.path.exists("/etc/security/pam_k6.conf"))
         self.assertFalse(os.path.exists("/etc/security/pam_k6.tokens"))
         self.assertNotEqual(subprocess.run(["getent", "group", "k6users"]).returncode, 0)
