@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/pamd_text.h"
+#include "core/safe_file.h"
 
 /* libpam's names of the return codes, in its order (_pam_token_returns), then "default". */
 static const char *const code_tokens[K6_PAM_CODES + 1] = {
@@ -76,7 +77,6 @@ char *k6_pamd_slurp(const char *path, size_t *len, char *why, size_t whylen)
 {
 	struct stat st;
 	char *text = NULL;
-	size_t got = 0;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0) {
@@ -105,38 +105,16 @@ char *k6_pamd_slurp(const char *path, size_t *len, char *why, size_t whylen)
 		snprintf(why, whylen, "is not a regular file");
 		goto out;
 	}
-	if ((size_t)st.st_size > K6_PAMD_FILE_MAX) {
-		snprintf(why, whylen, "is larger than %zu bytes", K6_PAMD_FILE_MAX);
-		goto out;
-	}
+	/* Read up to the bound, however large fstat says it is: it may grow. */
 	text = malloc(K6_PAMD_FILE_MAX + 1);
 	if (text == NULL) {
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, text + got, K6_PAMD_FILE_MAX + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, whylen, "cannot be read: %s", strerror(errno));
-			free(text);
-			text = NULL;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > K6_PAMD_FILE_MAX) {
-			snprintf(why, whylen, "is larger than %zu bytes", K6_PAMD_FILE_MAX);
-			free(text);
-			text = NULL;
-			goto out;
-		}
+	if (k6_read_fd(fd, text, K6_PAMD_FILE_MAX, len, why, whylen) != K6_FILE_OK) {
+		free(text);
+		text = NULL;
 	}
-	text[got] = '\0';
-	*len = got;
 out:
 	close(fd);
 	return text;

@@ -314,12 +314,40 @@ int k6_open_folder_path(const char *path, const struct k6_file_rules *r, char **
 	return fd;
 }
 
-static void too_large(const struct k6_file_rules *r, char *why, size_t whylen)
+static void too_large(size_t max, char *why, size_t whylen)
 {
-	if (r->max_size >= 1024 && r->max_size % 1024 == 0)
-		snprintf(why, whylen, "is larger than %zu KiB", r->max_size / 1024);
+	if (max >= 1024 && max % 1024 == 0)
+		snprintf(why, whylen, "is larger than %zu KiB", max / 1024);
 	else
-		snprintf(why, whylen, "is larger than %zu bytes", r->max_size);
+		snprintf(why, whylen, "is larger than %zu bytes", max);
+}
+
+enum k6_file_verdict k6_read_fd(int fd, char *buf, size_t max, size_t *len, char *why,
+				size_t whylen)
+{
+	size_t got = 0;
+
+	*len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + got, max + 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, whylen, "cannot be read: %s", strerror(errno));
+			return K6_FILE_ERROR;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > max) {
+			too_large(max, why, whylen);
+			return K6_FILE_TOO_LARGE;
+		}
+	}
+	buf[got] = '\0';
+	*len = got;
+	return K6_FILE_OK;
 }
 
 enum k6_file_verdict k6_file_trusted(const struct stat *st, const struct k6_file_rules *r,
@@ -334,7 +362,7 @@ enum k6_file_verdict k6_file_trusted(const struct stat *st, const struct k6_file
 	else if (st->st_size <= (off_t)r->max_size)
 		return K6_FILE_OK;
 	else {
-		too_large(r, why, whylen);
+		too_large(r->max_size, why, whylen);
 		return K6_FILE_TOO_LARGE;
 	}
 	return K6_FILE_UNTRUSTED;
@@ -346,7 +374,6 @@ enum k6_file_verdict k6_read_file_at(int dir_fd, const char *name, const struct 
 {
 	enum k6_file_verdict v;
 	struct stat st;
-	size_t got = 0;
 	int fd;
 
 	*len = 0;
@@ -372,43 +399,106 @@ enum k6_file_verdict k6_read_file_at(int dir_fd, const char *name, const struct 
 		v = K6_FILE_ERROR;
 		goto out;
 	}
-	v = k6_file_trusted(&st, r, why, whylen);
-	if (v != K6_FILE_OK)
-		goto out;
 	/* The size was checked, but the file may grow while it is read. */
-	for (;;) {
-		ssize_t n = read(fd, buf + got, r->max_size + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, whylen, "cannot be read: %s", strerror(errno));
-			v = K6_FILE_ERROR;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > r->max_size) {
-			too_large(r, why, whylen);
-			v = K6_FILE_TOO_LARGE;
-			goto out;
-		}
-	}
-	buf[got] = '\0';
-	*len = got;
+	v = k6_file_trusted(&st, r, why, whylen);
+	if (v == K6_FILE_OK)
+		v = k6_read_fd(fd, buf, r->max_size, len, why, whylen);
 out:
 	close(fd);
+	return v;
+}
+
+/*
+ * The folder of an absolute file name (malloc'd), and in *name the file's
+ * name inside it.  NULL with errno EINVAL when path names no file in a
+ * folder, ENOMEM when out of memory.
+ */
+static char *folder_of(const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char *folder;
+
+	if (path[0] != '/' || slash == NULL || slash[1] == '\0') {
+		errno = EINVAL;
+		return NULL;
+	}
+	folder = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	*name = slash + 1;
+	return folder;
+}
+
+enum k6_file_verdict k6_find_trusted_file(const char *path, const struct k6_file_rules *r,
+					  struct stat *st, char **resolved, char *why,
+					  size_t whylen)
+{
+	const char *name = NULL;
+	char *folder = folder_of(path, &name);
+	char *real = NULL;
+	char rule[400];
+	enum k6_file_verdict v = K6_FILE_ERROR;
+	int dfd = -1;
+	int fd = -1;
+
+	*resolved = NULL;
+	if (folder == NULL) {
+		snprintf(why, whylen, "%s",
+			 errno == ENOMEM ? ": out of memory" : " is not an absolute file name");
+		return K6_FILE_ERROR;
+	}
+	dfd = k6_open_folder_path(folder, r, &real, rule, sizeof(rule));
+	if (dfd < 0 && errno == ENOENT) {
+		/* No folder, no file: which file it is not, is told by its name. */
+		*resolved = strdup(path);
+		snprintf(why, whylen, ": %s", rule);
+		v = *resolved != NULL ? K6_FILE_MISSING : K6_FILE_ERROR;
+		goto out;
+	}
+	if (dfd < 0) {
+		snprintf(why, whylen, ": %s", rule);
+		v = K6_FILE_UNTRUSTED;
+		goto out;
+	}
+	*resolved = malloc(strlen(real) + strlen(name) + 2);
+	if (*resolved == NULL) {
+		snprintf(why, whylen, ": out of memory");
+		goto out;
+	}
+	snprintf(*resolved, strlen(real) + strlen(name) + 2, "%s/%s",
+		 strcmp(real, "/") != 0 ? real : "", name);
+	/* O_PATH: nothing is read, and a FIFO does not block the open. */
+	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(why, whylen, ": %s", strerror(errno));
+		v = K6_FILE_MISSING;
+	} else if (fd < 0 || fstat(fd, st) != 0) {
+		snprintf(why, whylen, " cannot be examined: %s", strerror(errno));
+	} else if (S_ISLNK(st->st_mode)) {
+		snprintf(why, whylen, " is a symbolic link");
+		v = K6_FILE_LINK;
+	} else if ((v = k6_file_trusted(st, r, rule, sizeof(rule))) != K6_FILE_OK) {
+		snprintf(why, whylen, " %s", rule);
+	}
+out:
+	if (v != K6_FILE_OK && v != K6_FILE_MISSING) {
+		free(*resolved);
+		*resolved = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(real);
+	free(folder);
 	return v;
 }
 
 enum k6_status k6_read_trusted_file(const char *path, const struct k6_file_rules *r, char **data,
 				    size_t *len, bool *missing, char *err, size_t errlen)
 {
-	const char *slash = strrchr(path, '/');
+	const char *name = NULL;
 	char shown[256];
 	char why[400];
-	char *folder = NULL;
+	char *folder;
 	char *buf = NULL;
 	int dfd = -1;
 	enum k6_status status = K6_CONFIG;
@@ -418,11 +508,11 @@ enum k6_status k6_read_trusted_file(const char *path, const struct k6_file_rules
 	*len = 0;
 	*missing = false;
 	k6_escape_str(shown, sizeof(shown), path, false);
-	if (path[0] != '/' || slash == NULL || slash[1] == '\0') {
+	folder = folder_of(path, &name);
+	if (folder == NULL && errno == EINVAL) {
 		snprintf(err, errlen, "%s: not an absolute file name", shown);
 		return K6_CONFIG;
 	}
-	folder = strndup(path, slash == path ? 1 : (size_t)(slash - path));
 	buf = malloc(r->max_size + 1);
 	if (folder == NULL || buf == NULL) {
 		status = K6_NOMEM;
@@ -438,7 +528,7 @@ enum k6_status k6_read_trusted_file(const char *path, const struct k6_file_rules
 		snprintf(err, errlen, "%s: %s", shown, why);
 		goto out;
 	}
-	v = k6_read_file_at(dfd, slash + 1, r, buf, r->max_size + 1, len, why, sizeof(why));
+	v = k6_read_file_at(dfd, name, r, buf, r->max_size + 1, len, why, sizeof(why));
 	if (v != K6_FILE_OK) {
 		*missing = v == K6_FILE_MISSING;
 		/* "path: No such file", "path is a symbolic link" */

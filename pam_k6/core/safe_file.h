@@ -84,6 +84,30 @@ enum k6_file_verdict k6_file_trusted(const struct stat *st, const struct k6_file
 				     char *why, size_t whylen);
 
 /*
+ * The file at an absolute path, examined but not read: its folder found
+ * as k6_open_folder_path finds it, then the name inside that very folder,
+ * never through a symbolic link of its own (opened O_PATH: a FIFO does not
+ * block), and k6_file_trusted on what fstat says of it, left in *st.
+ * K6_FILE_OK and K6_FILE_MISSING (the file, or a folder on the way, is not
+ * there) leave in *resolved (malloc'd) the file's name through the folders
+ * walked, without links (the path as given when a folder is missing).
+ * Anything but K6_FILE_OK leaves in why a phrase to follow the file's name,
+ * with its own separator: " is a symbolic link", ": the folder /opt is
+ * writable by group or others", ": No such file or directory".
+ */
+enum k6_file_verdict k6_find_trusted_file(const char *path, const struct k6_file_rules *r,
+					  struct stat *st, char **resolved, char *why,
+					  size_t whylen);
+
+/*
+ * Read fd to its end into buf (at least max + 1 bytes: the text is
+ * NUL-terminated), its length in *len: K6_FILE_OK, K6_FILE_TOO_LARGE once
+ * more than max bytes came, or K6_FILE_ERROR, with a phrase in why.
+ */
+enum k6_file_verdict k6_read_fd(int fd, char *buf, size_t max, size_t *len, char *why,
+				size_t whylen);
+
+/*
  * Read the file name in the folder dir_fd whole into buf (bufsize bytes,
  * at least r->max_size + 1: the text is NUL-terminated), its length in
  * *len.  Anything but K6_FILE_OK explains itself in why, as a phrase that

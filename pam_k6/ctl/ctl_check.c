@@ -5,14 +5,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <security/_pam_types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/cache.h"
 #include "core/options.h"
@@ -202,60 +199,12 @@ static bool find_module(const char *path, struct module_file *m, char *why, size
 {
 	static const struct k6_file_rules rules = { K6_MODULE_OWNER, S_IWGRP | S_IWOTH,
 						    S_IWGRP | S_IWOTH, MODULE_MAX };
-	const char *slash = strrchr(path, '/');
-	char *folder =
-		slash != NULL ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
-	char *real = NULL;
-	char rule[400];
-	bool ok = false;
-	int dfd = -1;
-	int fd = -1;
+	enum k6_file_verdict v;
 
 	memset(m, 0, sizeof(*m));
-	if (folder == NULL || slash[1] == '\0') {
-		snprintf(why, len, " is not an absolute file name");
-		goto out;
-	}
-	dfd = k6_open_folder_path(folder, &rules, &real, rule, sizeof(rule));
-	if (dfd < 0 && errno == ENOENT) {
-		/* No folder, no file: which file it is not, is told by its name. */
-		m->missing = true;
-		m->path = strdup(path);
-		ok = m->path != NULL;
-		goto out;
-	}
-	if (dfd < 0) {
-		snprintf(why, len, ": %s", rule);
-		goto out;
-	}
-	m->path = malloc(strlen(real) + strlen(slash) + 1);
-	if (m->path == NULL) {
-		snprintf(why, len, "out of memory");
-		goto out;
-	}
-	snprintf(m->path, strlen(real) + strlen(slash) + 1, "%s%s",
-		 strcmp(real, "/") != 0 ? real : "", slash);
-	fd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		m->missing = true;
-		ok = true;
-	} else if (fd < 0 || fstat(fd, &m->st) != 0) {
-		snprintf(why, len, " cannot be examined: %s", strerror(errno));
-	} else if (S_ISLNK(m->st.st_mode)) {
-		snprintf(why, len, " is a symbolic link");
-	} else if (k6_file_trusted(&m->st, &rules, rule, sizeof(rule)) != K6_FILE_OK) {
-		snprintf(why, len, " %s", rule);
-	} else {
-		ok = true;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	free(real);
-	free(folder);
-	return ok;
+	v = k6_find_trusted_file(path, &rules, &m->st, &m->path, why, len);
+	m->missing = v == K6_FILE_MISSING;
+	return v == K6_FILE_OK || m->missing;
 }
 
 /*

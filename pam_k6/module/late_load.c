@@ -13,14 +13,11 @@
 #include "config.h"
 
 #include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/late.h"
 #include "core/safe_file.h"
@@ -53,55 +50,16 @@ static bool trusted(const char *path, char **load_path, char *why, size_t len)
 {
 	static const struct k6_file_rules rules = { K6_PART_OWNER, S_IWGRP | S_IWOTH,
 						    S_IWGRP | S_IWOTH, PART_MAX };
-	const char *slash = strrchr(path, '/');
-	char *folder = strndup(path, slash != NULL ? (size_t)(slash - path) : 0);
-	char *real = NULL;
-	char rule[256];
 	struct stat st;
-	size_t size;
-	bool ok = false;
-	int dfd = -1;
-	int fd = -1;
+	char phrase[512];
 
+	if (k6_find_trusted_file(path, &rules, &st, load_path, phrase, sizeof(phrase)) ==
+	    K6_FILE_OK)
+		return true;
+	snprintf(why, len, "%s%s", path, phrase);
+	free(*load_path);
 	*load_path = NULL;
-	if (slash == NULL || folder == NULL) {
-		snprintf(why, len, "%s: %s", path,
-			 slash == NULL ? "not an absolute path" : "out of memory");
-		free(folder);
-		return false;
-	}
-	dfd = k6_open_folder_path(folder[0] != '\0' ? folder : "/", &rules, &real, rule,
-				  sizeof(rule));
-	if (dfd < 0) {
-		snprintf(why, len, "%s: %s", path, rule);
-		goto out;
-	}
-	fd = openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "%s: %s", path,
-			 errno == ELOOP ? "is a symbolic link" : strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || k6_file_trusted(&st, &rules, rule, sizeof(rule)) != K6_FILE_OK) {
-		snprintf(why, len, "%s %s", path, rule);
-		goto out;
-	}
-	size = strlen(real) + strlen(slash) + 1;
-	*load_path = malloc(size);
-	if (*load_path == NULL) {
-		snprintf(why, len, "%s: out of memory", path);
-		goto out;
-	}
-	snprintf(*load_path, size, "%s%s", real, slash);
-	ok = true;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	free(real);
-	free(folder);
-	return ok;
+	return false;
 }
 
 static const void *load(struct part *p, char *why, size_t len)
