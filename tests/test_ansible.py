@@ -506,11 +506,7 @@ class Rollout(RoleTestCase):
         os.utime("/run/sshd.pid", (earlier, earlier))
         result = self.playbook()
         self.assert_ran(result)
-        self.assertIn("reloaded: SIGHUP to sshd %d" % server.proc.pid, result.output)
-        server.wait_for_reload(result.mark)
-        login = server.login(self.GOOD)
-        self.assertEqual(login.returncode, 0, login.stderr)
-        self.assertIn("K6_CLOUD_STACK_ID=12345", login.stdout)
+        server.assert_reloaded_and_a_token_logs_in(result)
 
     def validate(self, *args):
         """The role's check, as its tasks run it: from a folder of the run."""
@@ -613,6 +609,14 @@ class SshServer:
             self.proc.wait(WAIT)
         self.stderr.close()
 
+    def assert_reloaded_and_a_token_logs_in(self, result):
+        """The run reloaded this sshd, and a token then logs in through it."""
+        self.case.assertIn("reloaded: SIGHUP to sshd %d" % self.proc.pid, result.output)
+        self.wait_for_reload(result.mark)
+        login = self.login(self.case.GOOD)
+        self.case.assertEqual(login.returncode, 0, login.stderr)
+        self.case.assertIn("K6_CLOUD_STACK_ID=12345", login.stdout)
+
     def login(self, token):
         prompts = os.path.join(self.folder, "prompts")
         write(prompts, "")
@@ -646,11 +650,7 @@ class Rollback(RoleTestCase):
 
         result = self.playbook()
         self.assert_ran(result)
-        self.assertIn("reloaded: SIGHUP to sshd %d" % server.proc.pid, result.output)
-        server.wait_for_reload(result.mark)
-        login = server.login(self.GOOD)
-        self.assertEqual(login.returncode, 0, login.stderr)
-        self.assertIn("K6_CLOUD_STACK_ID=12345", login.stdout)
+        server.assert_reloaded_and_a_token_logs_in(result)
         self.assertNotEqual(pam_file("sudo"), self.pam_before["sudo"])
 
         result = self.playbook(self.role_vars(pam_k6_state="absent"))

@@ -102,6 +102,20 @@ class TokensCase(PamTestCase):
     def login(self, user, token, *extra, **kw):
         return self.authenticate([token], args=self.args(*extra), user=user, **kw)
 
+    def nss(self, passwd, suffix=None):
+        """A name service that ignores case (tests/nss_nocase.c) over passwd;
+        with suffix, as SSSD's fully-qualified names: alice is alice@suffix."""
+        module = os.environ.get("K6_TEST_NSS_NOCASE",
+                                os.path.join(k6test.SRCDIR, "tests", ".libs",
+                                             "libnss_nocase.so"))
+        if not os.path.exists(module):
+            self.skipTest("tests/libnss_nocase.so not built; run through make check")
+        env = {"NSS_WRAPPER_MODULE_SO_PATH": module, "NSS_WRAPPER_MODULE_FN_PREFIX": "nocase",
+               "K6_TEST_NOCASE_PASSWD": passwd, "NSS_WRAPPER_PASSWD": passwd}
+        if suffix is not None:
+            env["K6_TEST_NOCASE_SUFFIX"] = suffix
+        return env
+
     def hashes_of_file(self):
         """Every hash in the file, for the check that none reaches a log."""
         with open(self.path) as f:
@@ -167,13 +181,7 @@ class Logins(TokensCase):
 
     def test_the_account_s_own_name_decides(self):
         # Where the name service ignores case, ALICE is alice: alice's lines.
-        module = os.environ.get("K6_TEST_NSS_NOCASE",
-                                os.path.join(k6test.SRCDIR, "tests", ".libs",
-                                             "libnss_nocase.so"))
-        if not os.path.exists(module):
-            self.skipTest("tests/libnss_nocase.so not built; run through make check")
-        env = {"NSS_WRAPPER_MODULE_SO_PATH": module, "NSS_WRAPPER_MODULE_FN_PREFIX": "nocase",
-               "K6_TEST_NOCASE_PASSWD": os.path.join(self.tmp, "passwd")}
+        env = self.nss(os.path.join(self.tmp, "passwd"))
         self.write_tokens(openssl_line("alice", self.GOOD), openssl_line("ALICE", BOB))
         r = self.login("ALICE", BOB, env=env)
         self.assertEqual(r.auth, PAM_AUTH_ERR, r.stderr[-2000:])
@@ -474,8 +482,8 @@ class Ctl(TokensCase):
         for name in ("passwd", "group"):
             shutil.copy(os.path.join(self.tmp, name), os.path.join(public, name))
             os.chmod(os.path.join(public, name), 0o644)
-        self.nss = {"NSS_WRAPPER_PASSWD": os.path.join(public, "passwd"),
-                    "NSS_WRAPPER_GROUP": os.path.join(public, "group")}
+        self.alice_env = {"NSS_WRAPPER_PASSWD": os.path.join(public, "passwd"),
+                          "NSS_WRAPPER_GROUP": os.path.join(public, "group")}
         return ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"]
 
 
@@ -517,7 +525,7 @@ class Hash(Ctl):
 
     def test_hash_needs_no_root_and_names_the_caller(self):
         prefix = self.as_alice()
-        run = self.ctl("hash", stdin=self.GOOD + "\n", prefix=prefix, env=self.nss)
+        run = self.ctl("hash", stdin=self.GOOD + "\n", prefix=prefix, env=self.alice_env)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertTrue(run.stdout.startswith("alice $6$"), run.stdout)
 
@@ -665,11 +673,11 @@ class Enroll(Ctl):
     def test_root_only(self):
         prefix = self.as_alice()
         run = self.ctl("enroll", "alice", "--tokens", self.path, "--", *self.module_args(),
-                       stdin=self.GOOD + "\n", prefix=prefix, env=self.nss)
+                       stdin=self.GOOD + "\n", prefix=prefix, env=self.alice_env)
         self.assertEqual(run.returncode, 2)
         self.assertIn("run it as root", run.stderr)
         run = self.ctl("revoke", "alice", "--all", "--tokens", self.path, prefix=prefix,
-                       env=self.nss)
+                       env=self.alice_env)
         self.assertEqual(run.returncode, 2)
         self.assertIn("run it as root", run.stderr)
 
@@ -848,20 +856,6 @@ class Outside(Ctl):
 class Names(Ctl):
     """The account's own name, as the name service spells it, is what a line
     says: enroll writes it, the module and every command read it alike."""
-
-    def nss(self, passwd, suffix=None):
-        """A name service that ignores case (tests/nss_nocase.c) over passwd;
-        with suffix, as SSSD's fully-qualified names: alice is alice@suffix."""
-        module = os.environ.get("K6_TEST_NSS_NOCASE",
-                                os.path.join(k6test.SRCDIR, "tests", ".libs",
-                                             "libnss_nocase.so"))
-        if not os.path.exists(module):
-            self.skipTest("tests/libnss_nocase.so not built; run through make check")
-        env = {"NSS_WRAPPER_MODULE_SO_PATH": module, "NSS_WRAPPER_MODULE_FN_PREFIX": "nocase",
-               "K6_TEST_NOCASE_PASSWD": passwd, "NSS_WRAPPER_PASSWD": passwd}
-        if suffix is not None:
-            env["K6_TEST_NOCASE_SUFFIX"] = suffix
-        return env
 
     def passwd(self, *names):
         path = os.path.join(self.dir, "passwd")
