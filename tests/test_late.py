@@ -247,6 +247,17 @@ class PartTrouble(Late):
                   os.path.dirname(NET_PART)]
         self.refused(prefix, "is a symbolic link")
 
+    def test_a_fifo_is_refused_without_blocking(self):
+        # Opened to be read, a FIFO would hold the login until a writer came.
+        folder = os.path.join(self.work, "fifo-folder")
+        os.makedirs(folder)
+        os.chmod(folder, 0o755)
+        os.mkfifo(os.path.join(folder, os.path.basename(NET_PART)), 0o644)
+        prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                  'mount --bind "$0" "$1" && shift && exec "$@"', folder,
+                  os.path.dirname(NET_PART)]
+        self.refused(prefix, NET_PART, "is not a regular file")
+
     def test_of_another_build(self):
         with open(NET_PART, "rb") as f:
             data = f.read()
